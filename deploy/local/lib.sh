@@ -1,0 +1,34 @@
+# Shared by stack-up.sh and stack-down.sh: paths, versions and process helpers of the local stack.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+STACK=${CANDLESTREAM_STACK_DIR:-$ROOT/.stack}
+DEPLOY=$ROOT/deploy/local
+KAFKA_PORT=19092
+CONTROLLER_PORT=19093
+REGISTRY_PORT=18081
+REGISTRY_VERSION=3.0.9
+REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
+
+log() { echo "[stack] $*"; }
+die() { echo "[stack] ERROR: $*" >&2; exit 1; }
+
+# alive PIDFILE: true when the pid file names a running process.
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# port_open PORT: true when something accepts TCP connections on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# stop_pid NAME PIDFILE: TERM, wait up to 30 s, then KILL; removes the pid file.
+stop_pid() {
+  local name=$1 pidfile=$2 pid
+  if ! alive "$pidfile"; then rm -f "$pidfile"; return 0; fi
+  pid=$(cat "$pidfile")
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop in 30 s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    sleep 0.5
+  fi
+  rm -f "$pidfile"
+}
