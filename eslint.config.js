@@ -18,7 +18,8 @@ export default tseslint.config(
           allow: [],
           depConstraints: [
             { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:lib'] },
-            { sourceTag: 'type:streams', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:streams', onlyDependOnLibsWithTags: ['type:infra', 'type:util'] },
+            { sourceTag: 'type:pipeline', onlyDependOnLibsWithTags: ['type:infra', 'type:domain', 'type:util'] },
             { sourceTag: 'type:domain', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:util'] },

@@ -2,9 +2,12 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 STACK=${CANDLESTREAM_STACK_DIR:-$ROOT/.stack}
 DEPLOY=$ROOT/deploy/local
-KAFKA_PORT=19092
-CONTROLLER_PORT=19093
-REGISTRY_PORT=18081
+# Jars fetched from Maven Central, shared by every stack of this checkout.
+DOWNLOADS=$ROOT/.stack/downloads
+# Overridable so that a test can run a second, throw-away stack beside the shared one.
+KAFKA_PORT=${CANDLESTREAM_KAFKA_PORT:-19092}
+CONTROLLER_PORT=${CANDLESTREAM_CONTROLLER_PORT:-19093}
+REGISTRY_PORT=${CANDLESTREAM_REGISTRY_PORT:-18081}
 REGISTRY_VERSION=3.0.9
 REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT/apis/ccompat/v7"
 

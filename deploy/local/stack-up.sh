@@ -19,17 +19,17 @@ need_tools() {
 }
 
 fetch_kafka() {
-  [ -f "$STACK/kafka/libs/.complete" ] && return 0
+  [ -f "$DOWNLOADS/kafka-libs/.complete" ] && return 0
   log "fetching Kafka jars from Maven Central (deploy/local/kafka-pom.xml)"
-  rm -rf "$STACK/kafka/libs" && mkdir -p "$STACK/kafka/libs"
+  rm -rf "$DOWNLOADS/kafka-libs" && mkdir -p "$DOWNLOADS/kafka-libs"
   mvn -B -q -f "$DEPLOY/kafka-pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
-    -DoutputDirectory="$STACK/kafka/libs" >"$STACK/logs/mvn-kafka.log" 2>&1 \
+    -DoutputDirectory="$DOWNLOADS/kafka-libs" >"$STACK/logs/mvn-kafka.log" 2>&1 \
     || { tail -20 "$STACK/logs/mvn-kafka.log" >&2; die "could not fetch the Kafka jars (log: $STACK/logs/mvn-kafka.log)"; }
-  touch "$STACK/kafka/libs/.complete"
+  touch "$DOWNLOADS/kafka-libs/.complete"
 }
 
 fetch_registry() {
-  local dir="$STACK/registry/$REGISTRY_VERSION"
+  local dir="$DOWNLOADS/registry-$REGISTRY_VERSION"
   [ -f "$dir/.complete" ] && return 0
   log "fetching Apicurio Registry $REGISTRY_VERSION from Maven Central"
   rm -rf "$dir" && mkdir -p "$dir"
@@ -68,8 +68,9 @@ start_kafka() {
   fetch_kafka
   local conf="$STACK/kafka/server.properties"
   mkdir -p "$STACK/kafka/data"
-  sed "s#@LOG_DIR@#$STACK/kafka/data#" "$DEPLOY/server.properties.template" >"$conf"
-  local cp="$STACK/kafka/libs/*"
+  sed -e "s#@LOG_DIR@#$STACK/kafka/data#" -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
+    -e "s#@CONTROLLER_PORT@#$CONTROLLER_PORT#g" "$DEPLOY/server.properties.template" >"$conf"
+  local cp="$DOWNLOADS/kafka-libs/*"
   [ -f "$STACK/kafka/cluster.id" ] || java -cp "$cp" kafka.tools.StorageTool random-uuid >"$STACK/kafka/cluster.id"
   java -cp "$cp" kafka.tools.StorageTool format -t "$(cat "$STACK/kafka/cluster.id")" -c "$conf" \
     --ignore-formatted >"$STACK/logs/kafka-format.log" 2>&1 \
@@ -89,7 +90,7 @@ start_registry() {
   if alive "$pidfile"; then log "schema registry already running (pid $(cat "$pidfile"))"; return 0; fi
   port_open "$REGISTRY_PORT" && die "port $REGISTRY_PORT is taken by a process this script did not start; stop it first"
   fetch_registry
-  local dir="$STACK/registry/$REGISTRY_VERSION" jar
+  local dir="$DOWNLOADS/registry-$REGISTRY_VERSION" jar
   jar=$(find "$dir" -name 'apicurio-registry-app-*-runner.jar' | head -1)
   [ -n "$jar" ] || die "no runner jar in $dir"
   log "starting schema registry (Apicurio $REGISTRY_VERSION) on $REGISTRY_URL"

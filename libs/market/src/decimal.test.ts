@@ -23,7 +23,7 @@ describe('Decimal', () => {
     let sum = Decimal.ZERO;
     for (let i = 0; i < 10; i++) sum = sum.add(Decimal.parse('0.1'));
     expect(sum.equals(Decimal.parse('1'))).toBe(true);
-    expect(Decimal.parse('4261.48').mul(Decimal.parse('0.075575')).toString()).toBe('322.0613510');
+    expect(Decimal.parse('4261.48').mul(Decimal.parse('0.075575')).toString()).toBe('322.061351');
   });
 
   it('compares by value across scales', () => {
