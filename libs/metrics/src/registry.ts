@@ -24,8 +24,15 @@ export function counter<L extends string>(registry: Registry, name: string, help
   return new Counter({ name: PREFIX + name, help, labelNames, registers: [registry] });
 }
 
-export function gauge<L extends string>(registry: Registry, name: string, help: string, labelNames: Labels<L> = []): Gauge<L> {
-  return new Gauge({ name: PREFIX + name, help, labelNames, registers: [registry] });
+/** `collect`, when given, runs before each scrape (values computed on demand, e.g. lag from the broker). */
+export function gauge<L extends string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: Labels<L> = [],
+  collect?: (this: Gauge<L>) => void | Promise<void>,
+): Gauge<L> {
+  return new Gauge({ name: PREFIX + name, help, labelNames, registers: [registry], ...(collect ? { collect } : {}) });
 }
 
 export function histogram<L extends string>(
