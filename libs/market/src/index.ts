@@ -28,3 +28,5 @@ export { parseBinanceTradeFields, parseBinanceTradesCsv, type BinanceTradesCsvOp
 export { createSma, updateSma, type SmaState } from './indicators/sma.js';
 export { createEma, updateEma, type EmaState } from './indicators/ema.js';
 export { createRsi, updateRsi, type RsiState } from './indicators/rsi.js';
+export { DEFAULT_ANOMALY, emptyAnomalyState, observeCandle, type Anomaly, type AnomalyConfig, type AnomalyState } from './signals/anomaly.js';
+export { DEFAULT_SPREAD, observeSpread, type Spread, type SpreadConfig, type SpreadState } from './signals/spread.js';
