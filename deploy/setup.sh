@@ -11,7 +11,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # librdkafka is built from source (its prebuilt binary cannot be downloaded everywhere); without
 # these headers it builds anyway but silently lacks zstd/lz4/SASL support.
-debs=(zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev build-essential python3 curl)
+# prometheus: the observability test runs a real one against the apps (promtool checks the config).
+debs=(zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev build-essential python3 curl prometheus)
 missing=()
 for p in "${debs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
