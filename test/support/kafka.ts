@@ -83,13 +83,22 @@ export class TestProducer {
   }
 }
 
+/** End offsets of every partition of `topic` (last stable offsets: what read_committed can reach). */
+export async function endOffsets(topic: string): Promise<Record<number, number>> {
+  return withAdmin(async (admin) => {
+    const [desc] = await admin.describeTopics([topic]);
+    const marks = await admin.watermarks(topic, (desc?.partitions ?? []).map((p) => p.partition), true);
+    return Object.fromEntries([...marks].map(([p, w]) => [p, w.high]));
+  });
+}
+
 /**
- * Every record of `topic` from the start up to its end at the time of the call (the last stable
- * offset under read_committed), in partition then offset order.
+ * Every record of `topic` from the start (or from `from`, per partition) up to its end at the time of
+ * the call (the last stable offset under read_committed), in partition then offset order.
  */
 export async function readTopic(
   topic: string,
-  opts: { isolation?: 'read_committed' | 'read_uncommitted'; timeoutMs?: number } = {},
+  opts: { isolation?: 'read_committed' | 'read_uncommitted'; timeoutMs?: number; from?: Record<number, number> } = {},
 ): Promise<Message[]> {
   const committed = (opts.isolation ?? 'read_committed') === 'read_committed';
   const partitions = await withAdmin(async (admin) => {
@@ -97,6 +106,7 @@ export async function readTopic(
     const ids = (desc?.partitions ?? []).map((p) => p.partition);
     return admin.watermarks(topic, ids, committed);
   });
+  for (const [p, w] of partitions) w.low = Math.max(w.low, opts.from?.[p] ?? 0);
   const pending = new Map([...partitions].filter(([, w]) => w.high > w.low).map(([p, w]) => [p, w.high]));
   const out: Message[] = [];
   if (pending.size === 0) return out;

@@ -7,6 +7,7 @@ export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
 export const candleTopic = (interval: string): string => `candles.${interval}`;
 export const candleUpdatesTopic = (interval: string): string => `candles.${interval}.updates`;
 export const INDICATORS_TOPIC = 'indicators.1m';
+export const spreadsTopic = (interval: string): string => `spreads.${interval}`;
 export const ALERTS_TOPIC = 'alerts';
 export const PRODUCER_DLQ_TOPIC = 'producer-dlq';
 
@@ -24,6 +25,7 @@ export function pipelineTopics(partitions = 4): TopicSpec[] {
     t(TRADES_TOPIC),
     ...CANDLE_INTERVALS.flatMap((i) => [t(candleTopic(i)), t(candleUpdatesTopic(i))]),
     t(INDICATORS_TOPIC),
+    t(spreadsTopic('1m')),
     t(ALERTS_TOPIC, 1),
     t(PRODUCER_DLQ_TOPIC, 1),
   ];

@@ -1,0 +1,74 @@
+import { intervalMs, normalisePair, toCandle, addTrade, emptyCandleState, type Candle, type CandleState, type Trade } from '@candlestream/market';
+import { ALERTS_TOPIC, candleTopic, candleUpdatesTopic, INDICATORS_TOPIC, spreadsTopic } from '@candlestream/pipeline';
+import { Serdes, Stores, StreamsBuilder, TimeWindows, type Serde, type Topology, type Windowed } from '@candlestream/streams';
+import { splitKey, type CandleJson } from './candle-json.js';
+import type { ProcessorConfig } from './config.js';
+import { AnomalyProcessor } from './processors/anomalies.js';
+import { IndicatorProcessor, type IndicatorState } from './processors/indicators.js';
+import { LastClosedProcessor } from './processors/last-closed.js';
+import { SpreadProcessor } from './processors/spreads.js';
+import { candleStateSerde } from './serdes.js';
+
+export interface TopologySerdes {
+  trade: Serde<Trade>;
+  /** One candle serde per output topic (a registry subject per topic). */
+  candle: (topic: string) => Serde<Candle>;
+}
+
+/** Store names, used by the interactive queries too. */
+export const windowStoreName = (interval: string): string => `candles-${interval}`;
+export const lastClosedStoreName = (interval: string): string => `last-closed-${interval}`;
+/** The closed 1m candles re-keyed by pair, so that every exchange's candle of a pair meets in one task. */
+export const spreadRepartitionTopic = (applicationId: string): string => `${applicationId}-spread-repartition`;
+
+/**
+ * trades --(key)--> per interval: tumbling window aggregate of exact candle state
+ *   -> on update: candles.<i>.updates     -> on close: candles.<i> (once per window)
+ *   -> on close, 1m: indicators.1m, anomaly alerts, last-closed store, re-keyed by pair -> spreads.1m + arbitrage alerts
+ */
+export function buildCandleTopology(cfg: ProcessorConfig, serdes: TopologySerdes): Topology {
+  const b = new StreamsBuilder();
+  const trades = b.stream<Trade>(cfg.inputTopic, serdes.trade, { timestamp: (t) => t.tradeTime, name: 'trades' });
+
+  for (const interval of cfg.intervals) {
+    const toCandleRecord = (w: Windowed<CandleState>): Candle => {
+      const { exchange, symbol } = splitKey(w.key);
+      return toCandle(w.value, { exchange, symbol, pair: normalisePair(exchange, symbol), interval, openTime: w.start, closeTime: w.end - 1 });
+    };
+    const windows = trades
+      .groupByKey()
+      .windowedBy(TimeWindows.tumbling(intervalMs(interval), cfg.graceMs))
+      .aggregate(emptyCandleState, (state, trade) => addTrade(state, trade), {
+        name: windowStoreName(interval),
+        serde: candleStateSerde,
+        forwardLate: true,
+      });
+    windows.toStream('update', { name: `updates-${interval}` }).mapValues(toCandleRecord).to(candleUpdatesTopic(interval), serdes.candle(candleUpdatesTopic(interval)));
+    const closed = windows.toStream('close', { name: `closed-${interval}` }).mapValues(toCandleRecord, { name: `candle-${interval}` });
+    closed.to(candleTopic(interval), serdes.candle(candleTopic(interval)), { name: `sink-candles-${interval}` });
+    closed.process(() => new LastClosedProcessor(lastClosedStoreName(interval)), {
+      name: `last-closed-${interval}`,
+      stores: [Stores.keyValue<CandleJson>(lastClosedStoreName(interval), Serdes.json())],
+    });
+    if (interval !== '1m') continue;
+
+    closed
+      .process(() => new IndicatorProcessor('indicators-1m', { sma: cfg.smaPeriods, ema: cfg.emaPeriods, rsi: cfg.rsiPeriod }), {
+        name: 'indicators-1m',
+        stores: [Stores.keyValue<IndicatorState>('indicators-1m', Serdes.json())],
+      })
+      .to(INDICATORS_TOPIC, Serdes.json(), { name: 'sink-indicators' });
+    closed
+      .process(() => new AnomalyProcessor('anomalies-1m', cfg.anomaly), { name: 'anomalies-1m', stores: [Stores.keyValue('anomalies-1m', Serdes.json())] })
+      .to(ALERTS_TOPIC, Serdes.json(), { name: 'sink-anomaly-alerts' });
+
+    const repartition = spreadRepartitionTopic(cfg.applicationId);
+    closed.map((c) => ({ key: c.pair, value: c }), { name: 'by-pair' }).to(repartition, serdes.candle(candleTopic(interval)), { name: 'sink-by-pair' });
+    const spreads = b
+      .stream<Candle>(repartition, serdes.candle(candleTopic(interval)), { timestamp: (c) => c.closeTime, name: 'candles-by-pair' })
+      .process(() => new SpreadProcessor('spreads-1m', cfg.spread), { name: 'spreads-1m', stores: [Stores.keyValue('spreads-1m', Serdes.json())] });
+    spreads.to(spreadsTopic(interval), Serdes.json(), { name: 'spreads' });
+    spreads.to(ALERTS_TOPIC, Serdes.json(), { name: 'arbitrage' });
+  }
+  return b.build();
+}

@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** One of our apps as a child process, run from its TypeScript sources (no build needed). */
+export class AppProcess {
+  readonly output: string[] = [];
+  private constructor(readonly proc: ChildProcess) {
+    const keep = (d: Buffer) => {
+      this.output.push(d.toString());
+      if (this.output.length > 2000) this.output.splice(0, 1000);
+    };
+    proc.stdout?.on('data', keep);
+    proc.stderr?.on('data', keep);
+  }
+
+  static start(app: 'producer' | 'processor' | 'compactor', args: string[], env: Record<string, string>): AppProcess {
+    const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', `apps/${app}/src/main.ts`, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return new AppProcess(proc);
+  }
+
+  get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
+  }
+
+  /** Waits for the process to end; resolves with its exit code (or the signal's name). */
+  wait(timeoutMs = 60_000): Promise<number | string> {
+    if (this.exited) return Promise.resolve(this.proc.exitCode ?? this.proc.signalCode ?? -1);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`process did not exit in ${timeoutMs} ms:\n${this.tail()}`)), timeoutMs);
+      this.proc.once('exit', (code, sig) => {
+        clearTimeout(timer);
+        resolve(code ?? sig ?? -1);
+      });
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 30_000): Promise<number | string> {
+    if (!this.exited) this.proc.kill(signal);
+    return this.wait(timeoutMs);
+  }
+
+  tail(lines = 40): string {
+    return this.output.join('').split('\n').slice(-lines).join('\n');
+  }
+}
+
+/** Polls `check` until it returns a value (not undefined) or the time runs out. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
