@@ -35,11 +35,13 @@ function start(name, args, extraEnv, { logToStdout = false } = {}) {
   mkdirSync(join(STACK, 'logs'), { recursive: true });
   const log = createWriteStream(join(STACK, 'logs', `${name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(logToStdout ? process.stdout : log);
-  child.stderr.pipe(log);
+  // Both streams share one log file: neither may end it for the other.
+  child.stdout.pipe(logToStdout ? process.stdout : log, { end: false });
+  child.stderr.pipe(log, { end: false });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       say(`${name} exited (${signal ?? code}); see ${join(STACK, 'logs', `${name}.log`)}`);
+      // A replay that ends cleanly leaves the rest running: the last windows close as time goes on.
       if (name !== 'producer' || code !== 0) stop(1);
     }
   });
@@ -86,7 +88,7 @@ if (mode === 'live') {
   start('producer', [app('producer'), 'live'], { METRICS_PORT: PORTS.producer });
 } else {
   say(`replay of ${SAMPLE} at speed ${SPEED} (REPLAY_SPEED=max|realtime|xN to change)`);
-  start('producer', [app('producer'), 'replay', '--speed', SPEED, '--progress=false', SAMPLE], { METRICS_PORT: PORTS.producer });
+  start('producer', [app('producer'), 'replay', '--speed', SPEED, SAMPLE], { METRICS_PORT: PORTS.producer });
 }
 say(`metrics: http://127.0.0.1:${PORTS.producer}/metrics (producer), :${PORTS.processor}/metrics (processor), :${PORTS.compactor}/metrics (compactor)`);
 say(`open candle from the state stores: http://127.0.0.1:${PORTS.processor}/candles/BINANCE:BTCUSDT?interval=1m`);
