@@ -5,6 +5,7 @@ import { candleSerde, candleTopic, candleUpdatesTopic, initPipeline, pipelineReg
 import { KafkaStreams, type Serde } from '@candlestream/streams';
 import type { Candle } from '@candlestream/market';
 import { describeConfig, loadConfig, PROCESSOR_USAGE } from './config.js';
+import { candleMetrics } from './candle-metrics.js';
 import { candleQueryRoute } from './queries.js';
 import { avroStreamsSerde } from './serdes.js';
 import { buildCandleTopology, spreadRepartitionTopic } from './topology.js';
@@ -29,12 +30,16 @@ runMain(async (signal) => {
   const candleTopics = cfg.intervals.flatMap((i) => [candleTopic(i), candleUpdatesTopic(i)]);
   const candleSerdes = new Map<string, Serde<Candle>>();
   for (const t of candleTopics) candleSerdes.set(t, avroStreamsSerde(await candleSerde(registry, t)));
-  const topology = buildCandleTopology(cfg, {
-    trade: avroStreamsSerde(await tradeSerde(registry, cfg.inputTopic)),
-    candle: (topic) => candleSerdes.get(topic) ?? candleSerdes.get(candleTopic('1m'))!,
-  });
-
   const metrics = createRegistry('processor');
+  const topology = buildCandleTopology(
+    cfg,
+    {
+      trade: avroStreamsSerde(await tradeSerde(registry, cfg.inputTopic)),
+      candle: (topic) => candleSerdes.get(topic) ?? candleSerdes.get(candleTopic('1m'))!,
+    },
+    { onClosed: candleMetrics(metrics) },
+  );
+
   registerGroupLagGauge(metrics, admin, 'all');
   const streams = new KafkaStreams(topology, {
     applicationId: cfg.applicationId,

@@ -15,6 +15,11 @@ export interface TopologySerdes {
   candle: (topic: string) => Serde<Candle>;
 }
 
+export interface TopologyHooks {
+  /** Sees every final candle (for the price gauges); must not throw. */
+  onClosed?: (candle: Candle) => void;
+}
+
 /** Store names, used by the interactive queries too. */
 export const windowStoreName = (interval: string): string => `candles-${interval}`;
 export const lastClosedStoreName = (interval: string): string => `last-closed-${interval}`;
@@ -26,7 +31,7 @@ export const spreadRepartitionTopic = (applicationId: string): string => `${appl
  *   -> on update: candles.<i>.updates     -> on close: candles.<i> (once per window)
  *   -> on close, 1m: indicators.1m, anomaly alerts, last-closed store, re-keyed by pair -> spreads.1m + arbitrage alerts
  */
-export function buildCandleTopology(cfg: ProcessorConfig, serdes: TopologySerdes): Topology {
+export function buildCandleTopology(cfg: ProcessorConfig, serdes: TopologySerdes, hooks: TopologyHooks = {}): Topology {
   const b = new StreamsBuilder();
   const trades = b.stream<Trade>(cfg.inputTopic, serdes.trade, { timestamp: (t) => t.tradeTime, name: 'trades' });
 
@@ -46,6 +51,7 @@ export function buildCandleTopology(cfg: ProcessorConfig, serdes: TopologySerdes
     windows.toStream('update', { name: `updates-${interval}` }).mapValues(toCandleRecord).to(candleUpdatesTopic(interval), serdes.candle(candleUpdatesTopic(interval)));
     const closed = windows.toStream('close', { name: `closed-${interval}` }).mapValues(toCandleRecord, { name: `candle-${interval}` });
     closed.to(candleTopic(interval), serdes.candle(candleTopic(interval)), { name: `sink-candles-${interval}` });
+    if (hooks.onClosed) closed.peek(hooks.onClosed, { name: `metrics-${interval}` });
     closed.process(() => new LastClosedProcessor(lastClosedStoreName(interval)), {
       name: `last-closed-${interval}`,
       stores: [Stores.keyValue<CandleJson>(lastClosedStoreName(interval), Serdes.json())],
