@@ -15,8 +15,13 @@ export class AppProcess {
     proc.stderr?.on('data', keep);
   }
 
-  static start(app: 'producer' | 'processor' | 'compactor', args: string[], env: Record<string, string>): AppProcess {
-    const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', `apps/${app}/src/main.ts`, ...args], {
+  /**
+   * `built`: run apps/<app>/dist/main.js (npm test builds first) instead of the sources through tsx;
+   * tests that restart an app many times use it, since compiling on every start costs seconds.
+   */
+  static start(app: 'producer' | 'processor' | 'compactor', args: string[], env: Record<string, string>, opts: { built?: boolean } = {}): AppProcess {
+    const entry = opts.built ? [`apps/${app}/dist/main.js`] : ['--conditions=source', '--import', 'tsx', `apps/${app}/src/main.ts`];
+    const proc = spawn(process.execPath, [...entry, ...args], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

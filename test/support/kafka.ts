@@ -42,6 +42,9 @@ export class TestProducer {
       'enable.idempotence': true,
       acks: -1,
       'linger.ms': 5,
+      // Tests send up to a few hundred thousand records in one go, then flush.
+      'queue.buffering.max.messages': 2_000_000,
+      'queue.buffering.max.kbytes': 2_097_151,
       dr_cb: true,
       ...(opts.transactionalId ? { 'transactional.id': opts.transactionalId } : {}),
     });

@@ -8,7 +8,7 @@ import { describeConfig, loadConfig, PROCESSOR_USAGE } from './config.js';
 import { candleMetrics } from './candle-metrics.js';
 import { candleQueryRoute } from './queries.js';
 import { avroStreamsSerde } from './serdes.js';
-import { buildCandleTopology, spreadRepartitionTopic } from './topology.js';
+import { buildCandleTopology, buildSpreadTopology, spreadRepartitionTopic, spreadsApplicationId } from './topology.js';
 
 runMain(async (signal) => {
   const cfg = loadConfig(process.argv.slice(2));
@@ -31,41 +31,41 @@ runMain(async (signal) => {
   const candleSerdes = new Map<string, Serde<Candle>>();
   for (const t of candleTopics) candleSerdes.set(t, avroStreamsSerde(await candleSerde(registry, t)));
   const metrics = createRegistry('processor');
-  const topology = buildCandleTopology(
-    cfg,
-    {
-      trade: avroStreamsSerde(await tradeSerde(registry, cfg.inputTopic)),
-      candle: (topic) => candleSerdes.get(topic) ?? candleSerdes.get(candleTopic('1m'))!,
-    },
-    { onClosed: candleMetrics(metrics) },
-  );
+  const serdes = {
+    trade: avroStreamsSerde(await tradeSerde(registry, cfg.inputTopic)),
+    candle: (topic: string) => candleSerdes.get(topic) ?? candleSerdes.get(candleTopic('1m'))!,
+  };
 
   registerGroupLagGauge(metrics, admin, 'all');
-  const streams = new KafkaStreams(topology, {
-    applicationId: cfg.applicationId,
+  const common = {
     connection: cfg.conn,
     stateDir: cfg.stateDir,
-    processingGuarantee: cfg.exactlyOnce ? 'exactly_once_v2' : 'at_least_once',
+    processingGuarantee: cfg.exactlyOnce ? ('exactly_once_v2' as const) : ('at_least_once' as const),
     commitIntervalMs: cfg.commitIntervalMs,
     registry: metrics,
     logger: log,
     ...(cfg.idleAdvanceMs !== null ? { idleAdvance: { idleMs: cfg.idleAdvanceMs, maxOutOfOrdernessMs: cfg.graceMs } } : {}),
-  });
-  log.info('topology', { description: streams.describe() });
+  };
+  const streams = new KafkaStreams(buildCandleTopology(cfg, serdes, { onClosed: candleMetrics(metrics) }), { ...common, applicationId: cfg.applicationId });
+  const spreads = new KafkaStreams(buildSpreadTopology(cfg, serdes), { ...common, applicationId: spreadsApplicationId(cfg.applicationId) });
+  log.info('topology', { candles: streams.describe(), spreads: spreads.describe() });
   const server = await startMetricsServer({
     port: cfg.metricsPort,
     registry: metrics,
-    health: () => ({ ok: streams.state === 'running' || streams.state === 'rebalancing', detail: { state: streams.state, tasks: streams.stats().tasks } }),
+    health: () => {
+      const up = (s: KafkaStreams) => s.state === 'running' || s.state === 'rebalancing';
+      return { ok: up(streams) && up(spreads), detail: { candles: streams.state, spreads: spreads.state, tasks: streams.stats().tasks } };
+    },
     routes: [candleQueryRoute(streams, cfg.intervals)],
   });
   process.stderr.write(`processor: /metrics, /healthz and /candles/<EXCHANGE>:<SYMBOL>?interval=1m on :${server.port}\n`);
 
-  await streams.start();
+  await Promise.all([streams.start(), spreads.start()]);
   const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   // Ends when asked to stop, or when the library stops on its own (fenced, fatal error).
-  await Promise.race([stopped, streams.done()]);
-  const failed = streams.state === 'failed';
-  await streams.close();
+  await Promise.race([stopped, streams.done(), spreads.done()]);
+  const failed = streams.state === 'failed' || spreads.state === 'failed';
+  await Promise.all([streams.close(), spreads.close()]);
   await server.close();
   admin.close();
   if (failed) throw new Error('the stream processor failed; see the log above');

@@ -7,7 +7,7 @@ import { TopologyTestDriver, type Serde } from '@candlestream/streams';
 import { loadConfig, type ProcessorConfig } from './config.js';
 import type { IndicatorRecord } from './processors/indicators.js';
 import type { SpreadOutput } from './processors/spreads.js';
-import { buildCandleTopology, spreadRepartitionTopic } from './topology.js';
+import { buildCandleTopology, buildSpreadTopology, spreadRepartitionTopic } from './topology.js';
 
 const DATA = new URL('../../../../shared/data/binance/', import.meta.url);
 
@@ -97,17 +97,19 @@ describe('candle topology (test driver, real Binance sample)', () => {
     trades.pipeInput('KRAKEN:XBT/USD', trade('KRAKEN', 'XBT/USD', 1, '60300', t0 + 2000), t0 + 2000);
     trades.pipeInput('COINBASE:BTC-USD', trade('COINBASE', 'BTC-USD', 2, '60000', t0 + 70_000), t0 + 70_000);
     trades.pipeInput('KRAKEN:XBT/USD', trade('KRAKEN', 'XBT/USD', 2, '60300', t0 + 70_000), t0 + 70_000);
-    // The test driver does not loop a repartition topic back: pipe what the topology wrote there.
+    // The spreads application reads what the candle application wrote to the repartition topic.
+    const spreadsDriver = new TopologyTestDriver(buildSpreadTopology(cfg, { trade: tradeSerde, candle: () => candleSerde }));
     for (const r of driver.take(spreadRepartitionTopic(cfg.applicationId))) {
-      driver.pipeRaw(spreadRepartitionTopic(cfg.applicationId), r.key?.toString() ?? null, r.value, r.timestamp);
+      spreadsDriver.pipeRaw(spreadRepartitionTopic(cfg.applicationId), r.key?.toString() ?? null, r.value, r.timestamp);
     }
     const json = { serialize: () => Buffer.alloc(0), deserialize: (b: Buffer) => JSON.parse(b.toString()) as SpreadOutput };
-    const spreads = driver.createOutputTopic('spreads.1m', json).readValuesToList();
+    const spreads = spreadsDriver.createOutputTopic('spreads.1m', json).readValuesToList();
     expect(spreads).toHaveLength(1);
     expect(spreads[0]!.spread.spreadBps).toBe('50.0000');
-    const alerts = driver.createOutputTopic('alerts', json).readValuesToList().filter((a) => a.type === 'arbitrage');
+    const alerts = spreadsDriver.createOutputTopic('alerts', json).readValuesToList().filter((a) => a.type === 'arbitrage');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.spread.high.exchange).toBe('KRAKEN');
+    spreadsDriver.close();
     driver.close();
   });
 });

@@ -25,11 +25,18 @@ export const windowStoreName = (interval: string): string => `candles-${interval
 export const lastClosedStoreName = (interval: string): string => `last-closed-${interval}`;
 /** The closed 1m candles re-keyed by pair, so that every exchange's candle of a pair meets in one task. */
 export const spreadRepartitionTopic = (applicationId: string): string => `${applicationId}-spread-repartition`;
+/**
+ * The spreads run as an application of their own (own group, tasks and stream time). In one task the
+ * re-keyed candles, closed on partitions that are further along, would push the task's stream time
+ * ahead of its own trades and close their windows early; Kafka Streams avoids that by giving each
+ * sub-topology its own tasks, which this library does not do (one task per partition for all sources).
+ */
+export const spreadsApplicationId = (applicationId: string): string => `${applicationId}-spreads`;
 
 /**
  * trades --(key)--> per interval: tumbling window aggregate of exact candle state
  *   -> on update: candles.<i>.updates     -> on close: candles.<i> (once per window)
- *   -> on close, 1m: indicators.1m, anomaly alerts, last-closed store, re-keyed by pair -> spreads.1m + arbitrage alerts
+ *   -> on close, 1m: indicators.1m, anomaly alerts, last-closed store, re-keyed by pair -> the spreads application
  */
 export function buildCandleTopology(cfg: ProcessorConfig, serdes: TopologySerdes, hooks: TopologyHooks = {}): Topology {
   const b = new StreamsBuilder();
@@ -70,11 +77,17 @@ export function buildCandleTopology(cfg: ProcessorConfig, serdes: TopologySerdes
 
     const repartition = spreadRepartitionTopic(cfg.applicationId);
     closed.map((c) => ({ key: c.pair, value: c }), { name: 'by-pair' }).to(repartition, serdes.candle(candleTopic(interval)), { name: 'sink-by-pair' });
-    const spreads = b
-      .stream<Candle>(repartition, serdes.candle(candleTopic(interval)), { timestamp: (c) => c.closeTime, name: 'candles-by-pair' })
-      .process(() => new SpreadProcessor('spreads-1m', cfg.spread), { name: 'spreads-1m', stores: [Stores.keyValue('spreads-1m', Serdes.json())] });
-    spreads.to(spreadsTopic(interval), Serdes.json(), { name: 'spreads' });
-    spreads.to(ALERTS_TOPIC, Serdes.json(), { name: 'arbitrage' });
   }
+  return b.build();
+}
+
+/** closed 1m candles by pair --> spreads.1m, and arbitrage alerts when a spread beats both fees plus the threshold. */
+export function buildSpreadTopology(cfg: ProcessorConfig, serdes: TopologySerdes): Topology {
+  const b = new StreamsBuilder();
+  const spreads = b
+    .stream<Candle>(spreadRepartitionTopic(cfg.applicationId), serdes.candle(candleTopic('1m')), { timestamp: (c) => c.closeTime, name: 'candles-by-pair' })
+    .process(() => new SpreadProcessor('spreads-1m', cfg.spread), { name: 'spreads-1m', stores: [Stores.keyValue('spreads-1m', Serdes.json())] });
+  spreads.to(spreadsTopic('1m'), Serdes.json(), { name: 'spreads' });
+  spreads.to(ALERTS_TOPIC, Serdes.json(), { name: 'arbitrage' });
   return b.build();
 }
