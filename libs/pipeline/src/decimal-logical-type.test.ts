@@ -13,6 +13,21 @@ describe('Avro decimal <-> Decimal', () => {
     expect(bigIntToBytes(-128n).toString('hex')).toBe('80');
   });
 
+  it('gives the same bytes on the number path and the bigint path, around 2^53 and for random values', () => {
+    const slow = (v: bigint): string => {
+      let n = 1;
+      while (v >= 1n << BigInt(8 * n - 1) || v < -(1n << BigInt(8 * n - 1))) n++;
+      return (v < 0n ? (1n << BigInt(8 * n)) + v : v).toString(16).padStart(2 * n, '0');
+    };
+    const safe = BigInt(Number.MAX_SAFE_INTEGER);
+    const values = [safe, safe - 1n, safe + 1n, -safe, -safe - 1n, 2n ** 55n, -(2n ** 55n), 2n ** 56n - 1n, 0x1fffffffffffffn, 0x20000000000000n];
+    for (let i = 0; i < 2000; i++) values.push(BigInt(Math.floor((Math.random() - 0.5) * 2 ** (1 + (i % 60)))));
+    for (const v of values) {
+      expect(bigIntToBytes(v).toString('hex'), String(v)).toBe(slow(v));
+      expect(bytesToBigInt(Buffer.from(slow(v), 'hex')), String(v)).toBe(v);
+    }
+  });
+
   const type = avro.Type.forSchema(
     { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 4 } as avro.Schema,
     { logicalTypes: LOGICAL_TYPES },

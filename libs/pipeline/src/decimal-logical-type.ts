@@ -42,14 +42,42 @@ export class DecimalLogicalType extends avro.types.LogicalType {
   }
 }
 
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Two's-complement big-endian bytes <-> bigint. Every trade carries two decimals and every candle a
+ * dozen, so values that fit a double exactly (|v| < 2^53: prices and quantities at scale 10 up to
+ * about 900,000) take a path on plain numbers; wider ones go through bigint.
+ */
 export function bytesToBigInt(buf: Buffer): bigint {
-  if (buf.length === 0) return 0n;
+  const len = buf.length;
+  if (len === 0) return 0n;
+  const top = buf[0]!;
+  if (len < 7 || (len === 7 && top < 0x20)) {
+    let v = 0;
+    for (let i = 0; i < len; i++) v = v * 256 + buf[i]!;
+    if (top & 0x80) v -= 2 ** (8 * len);
+    return BigInt(v);
+  }
   let v = BigInt(`0x${buf.toString('hex')}`);
-  if ((buf[0] ?? 0) & 0x80) v -= 1n << BigInt(buf.length * 8);
+  if (top & 0x80) v -= 1n << BigInt(len * 8);
   return v;
 }
 
 export function bigIntToBytes(v: bigint): Buffer {
+  if (v <= SAFE && v >= -SAFE) {
+    let n = Number(v);
+    let len = 1;
+    while (n >= 2 ** (8 * len - 1) || n < -(2 ** (8 * len - 1))) len++;
+    const out = Buffer.allocUnsafe(len);
+    for (let i = len - 1; i >= 0; i--) {
+      // Floor division by 256 keeps negative numbers in two's complement, byte by byte, exactly.
+      const b = ((n % 256) + 256) % 256;
+      out[i] = b;
+      n = (n - b) / 256;
+    }
+    return out;
+  }
   let n = 1;
   while (v >= 1n << BigInt(8 * n - 1) || v < -(1n << BigInt(8 * n - 1))) n++;
   const unsigned = v < 0n ? (1n << BigInt(8 * n)) + v : v;
