@@ -33,11 +33,12 @@ describe('a stack that is not there gives one actionable line', () => {
   });
 
   it('the CLI prints a single error line and exits 2, for a dead broker and for a dead registry', () => {
-    for (const env of [
+    const cases: Record<string, string>[] = [
       { KAFKA_BROKERS: DEAD.brokers },
       { SCHEMA_REGISTRY_URL: DEAD.registryUrl },
       { SCHEMA_REGISTRY_URL: 'not a url' },
-    ]) {
+    ];
+    for (const env of cases) {
       const res = producerCli(['init'], env);
       expect(res.status, res.stderr).toBe(2);
       const errorLines = res.stderr.split('\n').filter((l) => l.startsWith('error:'));
