@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { MessageHeader } from '@confluentinc/kafka-javascript/types/rdkafka.js';
 import type { AvroSerde } from '@candlestream/kafka';
 import { tradeKey, type Trade } from '@candlestream/market';
@@ -7,6 +8,9 @@ import type { ExchangeParser, ParseResult } from '../exchanges/types.js';
 import type { Inc, ProducerMetrics } from '../metrics.js';
 import type { OutgoingRecord } from '../kafka/kafka-sink.js';
 import type { GapReporter } from './gap-reporter.js';
+
+/** Dead letters keep at most this much of a frame (see `malformed`). */
+export const MAX_DEAD_LETTER_BYTES = 512 * 1024;
 
 /** Where records go: the Kafka sink, or a fake in unit tests. */
 export interface RecordSink {
@@ -125,13 +129,25 @@ export class TradeIngest {
       { 'dlq.received.time': String(receivedTime) },
       { 'dlq.source': source },
     ];
+    let value = Buffer.from(raw, 'utf8');
+    if (value.length > MAX_DEAD_LETTER_BYTES) {
+      // The broker refuses records over its message size (1 MB by default), and a refused dead
+      // letter would fail the whole run. Keep the head of the frame, and its size and hash to
+      // identify it; a frame that large is garbage or a misrouted subscription anyway.
+      headers.push(
+        { 'dlq.payload.truncated': 'true' },
+        { 'dlq.payload.bytes': String(value.length) },
+        { 'dlq.payload.sha256': createHash('sha256').update(value).digest('hex') },
+      );
+      value = value.subarray(0, MAX_DEAD_LETTER_BYTES);
+    }
     o.metrics.deadLettered.inc({ exchange });
     let key = this.dlqKeys.get(exchange);
     if (!key) {
       key = o.sink.key(exchange);
       this.dlqKeys.set(exchange, key);
     }
-    o.sink.send({ topic: o.dlqTopic, key, value: Buffer.from(raw, 'utf8'), timestamp: receivedTime, headers });
+    o.sink.send({ topic: o.dlqTopic, key, value, timestamp: receivedTime, headers });
   }
 
   private symbolState(t: Trade): SymbolState {
