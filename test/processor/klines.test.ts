@@ -6,6 +6,7 @@ import { Decimal, parseBinanceTradesCsv, parseKlineCsv, type Candle, type Kline 
 import { candleSerde, pipelineRegistry, tradeSerde } from '@candlestream/pipeline';
 import { AppProcess, eventually } from '../support/apps.js';
 import { conn, createTopic, endOffsets, readTopic, TestProducer, uniqueName } from '../support/kafka.js';
+import { rollUp5m } from '../support/klines.js';
 
 const DATA = new URL('../../../shared/data/binance/', import.meta.url);
 const KEY = 'BINANCE:BTCUSDT';
@@ -14,28 +15,7 @@ afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 const registry = pipelineRegistry(conn.registryUrl);
 
-/** Official 1m klines rolled up to 5m, skipping empty minutes for OHLC (their price is carried forward, not traded). */
-function rollUp5m(klines: Kline[]): Map<number, Omit<Kline, 'closeTime'>> {
-  const out = new Map<number, Omit<Kline, 'closeTime'>>();
-  for (const k of klines.filter((k) => k.tradeCount > 0)) {
-    const start = k.openTime - (k.openTime % 300_000);
-    const w = out.get(start);
-    if (!w) out.set(start, { ...k, openTime: start });
-    else {
-      w.high = w.high.compare(k.high) >= 0 ? w.high : k.high;
-      w.low = w.low.compare(k.low) <= 0 ? w.low : k.low;
-      w.close = k.close;
-      w.volume = w.volume.add(k.volume);
-      w.quoteVolume = w.quoteVolume.add(k.quoteVolume);
-      w.tradeCount += k.tradeCount;
-      w.takerBuyBaseVolume = w.takerBuyBaseVolume.add(k.takerBuyBaseVolume);
-      w.takerBuyQuoteVolume = w.takerBuyQuoteVolume.add(k.takerBuyQuoteVolume);
-    }
-  }
-  return out;
-}
-
-function expectEqualToKline(c: Candle, k: Omit<Kline, 'closeTime'>): void {
+function expectEqualToKline(c: Candle, k: Kline): void {
   const pairs: [string, Decimal, Decimal][] = [
     ['open', c.open, k.open], ['high', c.high, k.high], ['low', c.low, k.low], ['close', c.close, k.close],
     ['volume', c.volume, k.volume], ['quoteVolume', c.quoteVolume, k.quoteVolume],
