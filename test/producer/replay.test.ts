@@ -39,14 +39,15 @@ describe('producer replay', () => {
       if (r.kind !== 'trades') throw new Error('fixture');
       return r.trades[0] as Trade;
     });
-    // Pass 2 continues each symbol's ids where pass 1 ended, and its times after pass 1's last.
+    // Pass 2 continues each symbol's ids where pass 1 ended; its times are pass 1's shifted by the
+    // input's time span rounded up to whole days (so minute and day alignment survive).
     const idSpan = new Map<string, number>();
     for (const s of ['BTCUSDT', 'ETHUSDT']) {
       const ids = once.filter((t) => t.symbol === s).map((t) => t.tradeId);
       idSpan.set(s, Math.max(...ids) - Math.min(...ids) + 1);
     }
     const times = once.map((t) => t.tradeTime);
-    const timeShift = Math.max(...times) - Math.min(...times) + 1;
+    const timeShift = Math.ceil((Math.max(...times) - Math.min(...times) + 1) / 86_400_000) * 86_400_000;
     const second = once.map((t) => ({ ...t, tradeId: t.tradeId + (idSpan.get(t.symbol) as number), tradeTime: t.tradeTime + timeShift }));
     expectExactlyTrades(await readTopic(topic), await serdeFor(topic), [...once, ...second]);
     expect(res.stdout).toMatch(/replayed 49088 trades .* 0 duplicates dropped, 0 malformed .* 0 gaps/);

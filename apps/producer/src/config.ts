@@ -69,6 +69,14 @@ export const REPLAY_OPTIONS: OptionSpec[] = [
   { flag: 'repeat', env: 'REPLAY_REPEAT', boolean: true, help: 'loop forever (until SIGTERM)' },
   { flag: 'progress', env: 'REPLAY_PROGRESS', boolean: true, help: 'progress bar (default: only on a terminal)' },
   { flag: 'loop-cache', env: 'REPLAY_LOOP_CACHE', default: '100000', arg: 'LINES', help: 'with --loop, inputs of up to LINES lines are decoded once and replayed shifted (0 = re-read every pass)' },
+  {
+    flag: 'transactional-id',
+    env: 'REPLAY_TRANSACTIONAL_ID',
+    arg: 'ID',
+    help: 'exactly-once replay: records and the replay position are committed in one Kafka transaction per interval; a restart with the same ID (and the same inputs and --loop) resumes after the last commit (off by default)',
+  },
+  { flag: 'positions-topic', env: 'REPLAY_POSITIONS_TOPIC', default: 'producer-replay-positions', arg: 'NAME', help: 'with --transactional-id: compacted topic of committed replay positions (key = the ID)' },
+  { flag: 'commit-interval-ms', env: 'REPLAY_COMMIT_INTERVAL_MS', default: '100', arg: 'MS', help: 'with --transactional-id: commit a transaction (records + position) this often' },
   ...KAFKA_OPTIONS,
 ];
 
@@ -129,6 +137,10 @@ export interface ReplayConfig extends KafkaSettings {
   loops: number;
   progress: boolean | undefined;
   loopCacheLines: number;
+  /** Exactly-once replay (off when undefined). */
+  transactionalId: string | undefined;
+  positionsTopic: string;
+  commitIntervalMs: number;
 }
 
 export function kafkaSettings(v: OptionValues): KafkaSettings {
@@ -274,13 +286,21 @@ export function replayInput(path: string, exchangeFlag: string | undefined, symb
 export function replayConfig(v: OptionValues, files: readonly string[]): ReplayConfig {
   if (files.length === 0) throw new ConfigError('replay needs at least one file (see producer replay --help)');
   const loops = bool(v, 'repeat') ? Infinity : int(v, 'loop', 1);
+  const kafka = kafkaSettings(v);
+  const positionsTopic = str(v, 'positions-topic') as string;
+  if (positionsTopic === kafka.topic || positionsTopic === kafka.dlqTopic) {
+    throw new ConfigError(`the positions topic must differ from the trades and dead-letter topics (${positionsTopic})`);
+  }
   return {
-    ...kafkaSettings(v),
+    ...kafka,
     inputs: files.map((f) => replayInput(f, str(v, 'exchange'), str(v, 'symbol'))),
     speed: parseSpeed(str(v, 'speed') ?? 'max'),
     loops,
     progress: bool(v, 'progress'),
     loopCacheLines: int(v, 'loop-cache'),
+    transactionalId: str(v, 'transactional-id')?.trim() || undefined,
+    positionsTopic,
+    commitIntervalMs: int(v, 'commit-interval-ms', 1),
   };
 }
 

@@ -41,7 +41,12 @@ const COMMANDS: Record<string, Command> = {
     run: (o, signal) => liveCommand(liveConfig(o.values), signal),
   },
   replay: {
-    summary: 'recorded trades -> Avro trades on Kafka; exits non-zero if any record was not delivered',
+    summary:
+      'recorded trades -> Avro trades on Kafka; exits non-zero if any record was not delivered.\n\n' +
+      'Exactly once (--transactional-id ID): records and the replay position {pass, input, line} are committed\n' +
+      'in one Kafka transaction every --commit-interval-ms, at the end and on SIGTERM/SIGINT; a restart with the\n' +
+      'same ID (same inputs and --loop) fences the old instance, aborts its open transaction and resumes after the\n' +
+      'last committed position, so read_committed consumers see every trade exactly once across kills.',
     usage: 'producer replay [options] FILE...   (BTCUSDT-trades-2017-08-17.csv, binance-....jsonl, ...)',
     options: REPLAY_OPTIONS,
     run: (o, signal) => replayCommand(replayConfig(o.values, o.positionals), signal),

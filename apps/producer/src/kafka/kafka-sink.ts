@@ -6,6 +6,7 @@ import type { Inc, ProducerMetrics } from '../metrics.js';
 
 const { Producer, CODES } = kafka;
 const QUEUE_FULL = CODES.ERRORS.ERR__QUEUE_FULL;
+const TX_CALL_TIMEOUT_MS = 30_000;
 
 /**
  * `all`: a delivery report per record: `trades_produced_total` counts acknowledgements and
@@ -28,6 +29,12 @@ export interface KafkaSinkOptions {
   /** Local queue bound; beyond it `send` parks records and retries (backpressure). */
   queueMaxMessages: number;
   deliveryReports: DeliveryReports;
+  /**
+   * Transactional producer with this `transactional.id` (idempotence implied): `connect` runs
+   * initTransactions (fencing an older producer with the same id and aborting its open transaction)
+   * and begins the first transaction; `commitTransaction` commits it and begins the next.
+   */
+  transactionalId?: string;
   /** Extra librdkafka properties (tests, tuning). */
   extra?: Record<string, string | number | boolean>;
 }
@@ -86,6 +93,7 @@ export class KafkaSink {
     private readonly metrics: ProducerMetrics,
     private readonly log: Logger,
     deliveryReports: DeliveryReports,
+    readonly transactional: boolean,
   ) {
     this.reportAll = deliveryReports === 'all';
     producer.on('delivery-report', (err, report) => this.onDelivery(err, report));
@@ -100,6 +108,9 @@ export class KafkaSink {
   }
 
   static async connect(opts: KafkaSinkOptions, metrics: ProducerMetrics, log: Logger): Promise<KafkaSink> {
+    // librdkafka wants message.timeout.ms <= transaction.timeout.ms; brokers cap the latter at
+    // transaction.max.timeout.ms (15 min by default).
+    const txTimeoutMs = Math.min(900_000, Math.max(60_000, opts.deliveryTimeoutMs));
     const producer = new Producer({
       ...baseClientConfig(opts.conn, opts.clientId),
       'enable.idempotence': true,
@@ -110,7 +121,8 @@ export class KafkaSink {
       'compression.type': opts.compression,
       'queue.buffering.max.messages': opts.queueMaxMessages,
       'queue.buffering.max.kbytes': 2_097_151,
-      'message.timeout.ms': opts.deliveryTimeoutMs,
+      'message.timeout.ms': Math.min(opts.deliveryTimeoutMs, txTimeoutMs),
+      ...(opts.transactionalId ? { 'transactional.id': opts.transactionalId, 'transaction.timeout.ms': txTimeoutMs } : {}),
       // The Java clients' partitioner, so every client of the pipeline maps a key to the same partition.
       partitioner: 'murmur2_random',
       dr_cb: true,
@@ -121,7 +133,41 @@ export class KafkaSink {
       producer.connect({ timeout: 10_000 }, (err) => (err ? reject(new BrokerUnavailableError(opts.conn.brokers, err)) : resolve())),
     );
     producer.setPollInterval(20);
-    return new KafkaSink(producer, metrics, log, opts.deliveryReports);
+    const sink = new KafkaSink(producer, metrics, log, opts.deliveryReports, opts.transactionalId !== undefined);
+    if (opts.transactionalId) {
+      try {
+        await sink.call((cb) => producer.initTransactions(TX_CALL_TIMEOUT_MS, cb));
+        await sink.call((cb) => producer.beginTransaction(cb));
+      } catch (err) {
+        await sink.close();
+        throw err;
+      }
+    }
+    return sink;
+  }
+
+  /**
+   * Transactional sink: delivers every record handed over so far (parked ones first) and commits them
+   * in one transaction, then begins the next. A failure aborts the transaction (when it can be) and
+   * throws: its records are then not visible to read_committed consumers.
+   */
+  async commitTransaction(): Promise<void> {
+    if (!this.transactional) throw new Error('commitTransaction on a sink without a transactional id');
+    while (this.backlog.length > 0) await this.whenWritable();
+    try {
+      await this.call((cb) => this.producer.commitTransaction(TX_CALL_TIMEOUT_MS, cb));
+    } catch (err) {
+      if ((err as { isTxnRequiresAbort?: boolean }).isTxnRequiresAbort === true) {
+        await this.call((cb) => this.producer.abortTransaction(TX_CALL_TIMEOUT_MS, cb)).catch(() => undefined);
+      }
+      throw err;
+    }
+    this.producer.poll();
+    await this.call((cb) => this.producer.beginTransaction(cb));
+  }
+
+  private call(fn: (cb: (err: LibrdKafkaError | null | undefined) => void) => void): Promise<void> {
+    return new Promise((resolve, reject) => fn((err) => (err ? reject(err as unknown as Error) : resolve())));
   }
 
   /** The key buffer for `key`, made once and reused; its records increment `produced`. */

@@ -9,8 +9,9 @@ import type { KafkaSettings } from '../config.js';
  * ones are created the way `producer init` creates them: unlimited time retention, because replays
  * carry old trade times as record timestamps), and the trade schema is registered under
  * `<topic>-value`. Fails with one actionable line (exit 2) when the broker or registry is not there.
+ * `extra` topics (an exactly-once replay's positions topic) are created too when missing.
  */
-export async function preflight(c: KafkaSettings, log: Logger): Promise<AvroSerde<Trade>> {
+export async function preflight(c: KafkaSettings, log: Logger, extra: readonly TopicSpec[] = []): Promise<AvroSerde<Trade>> {
   const registry = pipelineRegistry(c.conn.registryUrl);
   await registry.ping();
   const admin = await KafkaAdmin.connect(c.conn);
@@ -18,7 +19,7 @@ export async function preflight(c: KafkaSettings, log: Logger): Promise<AvroSerd
     const existing = new Set(await admin.listTopics());
     const specs = pipelineTopics(c.partitions);
     const specFor = (name: string, like: string): TopicSpec => ({ ...(specs.find((s) => s.name === like) as TopicSpec), name });
-    for (const spec of [specFor(c.topic, TRADES_TOPIC), specFor(c.dlqTopic, PRODUCER_DLQ_TOPIC)]) {
+    for (const spec of [specFor(c.topic, TRADES_TOPIC), specFor(c.dlqTopic, PRODUCER_DLQ_TOPIC), ...extra]) {
       if (existing.has(spec.name)) continue;
       try {
         await admin.createTopic(spec.name, spec.partitions, spec.config);

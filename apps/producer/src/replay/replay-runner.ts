@@ -8,6 +8,7 @@ import type { TradeIngest } from '../ingest/trade-ingest.js';
 import { readLines } from './line-reader.js';
 import { LoopShift } from './loop-shift.js';
 import { Pacer } from './pacer.js';
+import { isBefore, type Checkpoints, type ReplayPosition } from './positions.js';
 import type { ProgressSnapshot } from './progress.js';
 
 export interface ReplayPlan {
@@ -21,6 +22,12 @@ export interface ReplayPlan {
    * and parsing the files again, when the input has at most this many lines. 0 = always re-read.
    */
   loopCacheLines?: number;
+  /**
+   * Resume here: lines before it are already in the topic and are not ingested (no produce, no
+   * pacing), but pass-0 lines before it are still decoded, observed by `LoopShift` and cached, so
+   * later passes shift exactly as in an uninterrupted run.
+   */
+  resumeFrom?: ReplayPosition;
 }
 
 /** The part of the sink the loop needs: backpressure. */
@@ -36,10 +43,20 @@ export interface ReplayDeps {
   onProgress?: (s: ProgressSnapshot, final: boolean) => void;
   /** Called once per chunk of lines: gap checks and the like. */
   onChunk?: () => void;
+  /**
+   * Told the position after every line handed to the ingest; the loop awaits `commit` only when it
+   * says one is due, and before a pacing wait that would make one due. At the end of a full replay
+   * it is told `{ pass: loops, input: 0, line: 0 }` (the caller commits that, or the position where a
+   * signal stopped the loop).
+   */
+  checkpoints?: Checkpoints;
 }
 
 export interface ReplayResult {
+  /** Lines handed to the ingest. */
   lines: number;
+  /** Lines skipped because they came before `resumeFrom`. */
+  skipped: number;
   passes: number;
   stopped: boolean;
   /** Whether passes after the first came from the decoded first pass. */
@@ -84,17 +101,29 @@ export async function runReplay(plan: ReplayPlan, deps: ReplayDeps, signal: Abor
   let cache: Chunk[] | undefined = cacheLimit > 0 ? [] : undefined;
   let cachedLines = 0;
   let lines = 0;
+  let skipped = 0;
   let pass = 0;
-  const result = (stopped: boolean): ReplayResult => ({ lines, passes: pass, stopped, cached: cache !== undefined && pass > 1 });
+  const checkpoints = deps.checkpoints;
+  // Cleared at the first line not before it: from there on every line plays.
+  let resume = plan.resumeFrom && (plan.resumeFrom.pass > 0 || plan.resumeFrom.input > 0 || plan.resumeFrom.line > 0) ? plan.resumeFrom : undefined;
+  const result = (stopped: boolean): ReplayResult => ({ lines, skipped, passes: pass, stopped, cached: cache !== undefined && pass > 1 });
 
   /**
    * A chunk of decoded lines through pacing and the ingest; false when stopped while waiting. Awaits
    * only to pace or when the producer pushes back, so a fast replay stays a plain loop.
    */
-  const playChunk = async (items: readonly Decoded[], input: ReplayInput, receivedTime: number): Promise<boolean> => {
+  const playChunk = async (items: readonly Decoded[], inputIndex: number, receivedTime: number): Promise<boolean> => {
+    const input = plan.inputs[inputIndex] as ReplayInput;
     const source = `replay:${input.path}`;
     for (const d of items) {
-      lines++;
+      let skip = false;
+      if (resume) {
+        skip = isBefore(pass, inputIndex, d.line, resume);
+        if (!skip) {
+          resume = undefined;
+          pacer.reset();
+        }
+      }
       const parsed = d.parsed;
       if (parsed.kind === 'trades') {
         const trades = parsed.trades;
@@ -109,17 +138,28 @@ export async function runReplay(plan: ReplayPlan, deps: ReplayDeps, signal: Abor
           } else if (d.baseIds) shift.shift(t, pass, receivedTime, d.baseIds[k], d.baseTimes?.[k]);
           else shift.shift(t, pass, receivedTime);
         }
+        if (skip) {
+          skipped++;
+          continue;
+        }
         const first = trades[0];
         if (pacer.paced && first) {
           const wait = pacer.delay(first.tradeTime, Date.now());
           if (wait >= 1) {
+            // Do not hold the lines played so far in an open transaction through the wait.
+            if (checkpoints?.dueWithin(wait)) await checkpoints.commit();
             await sleep(wait, undefined, { signal }).catch(() => undefined);
             if (signal.aborted) return false;
           }
         }
         progress.trades += trades.length;
+      } else if (skip) {
+        skipped++;
+        continue;
       }
+      lines++;
       deps.ingest.parsed(input.exchange, d.raw, parsed, receivedTime, parsed.kind === 'trades' ? source : `${source}:${d.line}`);
+      if (checkpoints?.advance(pass, inputIndex, d.line + 1)) await checkpoints.commit();
       if (deps.sink.parked > 0) await deps.sink.whenWritable();
     }
     return true;
@@ -138,6 +178,8 @@ export async function runReplay(plan: ReplayPlan, deps: ReplayDeps, signal: Abor
   for (; pass < plan.loops; pass++) {
     progress.pass = pass;
     const passStart = pass * bytesPerPass;
+    // A pass wholly before the resume position: nothing to observe (only pass 0 is), nothing to play.
+    if (pass > 0 && resume && resume.pass > pass) continue;
     if (pass > 0 && cache) {
       let input = -1;
       for (const chunk of cache) {
@@ -145,7 +187,7 @@ export async function runReplay(plan: ReplayPlan, deps: ReplayDeps, signal: Abor
           input = chunk.input;
           pacer.reset();
         }
-        if (!(await playChunk(chunk.items, plan.inputs[chunk.input] as ReplayInput, Date.now()))) return result(true);
+        if (!(await playChunk(chunk.items, chunk.input, Date.now()))) return result(true);
         if (!(await endOfChunk(passStart + chunk.bytesRead))) return result(true);
       }
       continue;
@@ -165,7 +207,7 @@ export async function runReplay(plan: ReplayPlan, deps: ReplayDeps, signal: Abor
           if (parsed === undefined) continue;
           items.push(cache && parsed.kind === 'trades' ? { raw, line, parsed, baseIds: [], baseTimes: [] } : { raw, line, parsed });
         }
-        if (!(await playChunk(items, input, receivedTime))) return result(true);
+        if (!(await playChunk(items, i, receivedTime))) return result(true);
         if (cache) {
           cachedLines += items.length;
           if (cachedLines > cacheLimit) cache = undefined;
@@ -178,6 +220,7 @@ export async function runReplay(plan: ReplayPlan, deps: ReplayDeps, signal: Abor
   }
   progress.bytesDone = progress.bytesTotal;
   deps.onProgress?.(progress, true);
+  checkpoints?.advance(plan.loops, 0, 0);
   return result(false);
 }
 
