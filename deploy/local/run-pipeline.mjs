@@ -87,8 +87,11 @@ start('tail', [app('compactor'), 'tail', '--symbol', env.TAIL_SYMBOL ?? 'BTCUSDT
 if (mode === 'live') {
   start('producer', [app('producer'), 'live'], { METRICS_PORT: PORTS.producer });
 } else {
-  say(`replay of ${SAMPLE} at speed ${SPEED} (REPLAY_SPEED=max|realtime|xN to change)`);
-  start('producer', [app('producer'), 'replay', '--speed', SPEED, SAMPLE], { METRICS_PORT: PORTS.producer });
+  // Exactly once across restarts: the replay's position is committed with its trades, so a later
+  // `npm start` goes on where this one stopped (REPLAY_TRANSACTIONAL_ID=<new id> replays from the start).
+  const replayId = env.REPLAY_TRANSACTIONAL_ID ?? 'npm-start-replay';
+  say(`replay of ${SAMPLE} at speed ${SPEED} (REPLAY_SPEED=max|realtime|xN to change), exactly once as ${replayId}`);
+  start('producer', [app('producer'), 'replay', '--speed', SPEED, '--transactional-id', replayId, SAMPLE], { METRICS_PORT: PORTS.producer });
 }
 say(`metrics: http://127.0.0.1:${PORTS.producer}/metrics (producer), :${PORTS.processor}/metrics (processor), :${PORTS.compactor}/metrics (compactor)`);
 say(`open candle from the state stores: http://127.0.0.1:${PORTS.processor}/candles/BINANCE:BTCUSDT?interval=1m`);

@@ -35,7 +35,7 @@ describe('the README main command, then Prometheus over every dashboard query', 
       cwd: ROOT,
       env: {
         ...process.env, PIPELINE_MODE: 'replay', REPLAY_SPEED: 'x1200', LAKE_DIR: lake, STATE_DIR: join(work, 'state'),
-        APPLICATION_ID: uniqueName('main-app'), COMPACTOR_GROUP_ID: uniqueName('main-compactor'), COMPACTOR_FLUSH_INTERVAL_MS: '2000',
+        APPLICATION_ID: uniqueName('main-app'), REPLAY_TRANSACTIONAL_ID: uniqueName('main-replay'), COMPACTOR_GROUP_ID: uniqueName('main-compactor'), COMPACTOR_FLUSH_INTERVAL_MS: '2000',
         CANDLESTREAM_STACK_DIR: join(ROOT, '.stack'),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +47,7 @@ describe('the README main command, then Prometheus over every dashboard query', 
     let prometheus: TestPrometheus | undefined;
     try {
       await eventually(async () => (/BINANCE\s+BTCUSDT\s+1m\s+\d/.test(stdout) ? true : undefined), 240_000, `a printed 1m candle; output:\n${stdout.slice(-3000)}`);
-      expect(stdout).toMatch(/replay of .*BTCUSDT-trades-2017-08-17.csv at speed x1200/);
+      expect(stdout).toMatch(/replay of .*BTCUSDT-trades-2017-08-17.csv at speed x1200.*exactly once/);
       await eventually(async () => (parquetFiles(lake).length > 0 ? true : undefined), 60_000, 'the first Parquet file');
 
       prometheus = await TestPrometheus.start(['127.0.0.1:9464', '127.0.0.1:9465', '127.0.0.1:9466']);
