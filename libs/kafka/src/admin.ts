@@ -1,5 +1,7 @@
 import kafka from '@confluentinc/kafka-javascript';
+import { connect } from 'node:net';
 import type {
+  GroupDescriptions,
   GroupResults,
   IAdminClient,
   ListOffsetsResult,
@@ -8,7 +10,7 @@ import type {
 } from '@confluentinc/kafka-javascript/types/rdkafka.js';
 import { baseClientConfig, type ConnectionConfig } from './config.js';
 import { describeTopicConfigs, type TopicConfigs } from './describe-configs.js';
-import { BrokerUnavailableError } from './errors.js';
+import { BrokerUnavailableError, KafkaProtocolError } from './errors.js';
 
 const { AdminClient, IsolationLevel, OffsetSpec } = kafka;
 
@@ -114,7 +116,91 @@ export class KafkaAdmin {
     );
   }
 
+  describeGroups(groupIds: string[]): Promise<GroupDescriptions> {
+    return new Promise((resolve, reject) =>
+      this.client.describeGroups(groupIds, { timeout: this.timeoutMs }, (err, res) => (err ? reject(err) : resolve(res))),
+    );
+  }
+
+  /**
+   * Removes static members (by `group.instance.id`) from a consumer group, like the Java admin's
+   * `removeMembersFromConsumerGroup`: a static member never leaves on close, and librdkafka has no
+   * such call, so this sends LeaveGroup v3 (KIP-345) to the group coordinator itself. A member that
+   * is already gone is not an error.
+   */
+  async removeStaticMembers(groupId: string, instanceIds: string[]): Promise<void> {
+    const group = (await this.describeGroups([groupId])).groups[0];
+    if (!group?.coordinator) throw new KafkaProtocolError(`no coordinator found for group ${groupId}`, -1);
+    const { host, port } = group.coordinator;
+    const response = await kafkaRequest(host, port, encodeLeaveGroup(groupId, instanceIds), this.timeoutMs, this.conn.brokers);
+    let pos = 4; // correlation id
+    pos += 4; // throttle_time_ms
+    const top = response.readInt16BE(pos);
+    pos += 2;
+    if (top !== 0) throw new KafkaProtocolError(`LeaveGroup for ${groupId} failed with error code ${top}`, top);
+    const n = response.readInt32BE(pos);
+    pos += 4;
+    for (let i = 0; i < n; i++) {
+      pos += 2 + response.readInt16BE(pos); // member_id
+      const idLen = response.readInt16BE(pos);
+      const instance = idLen < 0 ? null : response.toString('utf8', pos + 2, pos + 2 + idLen);
+      pos += 2 + Math.max(idLen, 0);
+      const code = response.readInt16BE(pos);
+      pos += 2;
+      if (code !== 0 && code !== 25 /* UNKNOWN_MEMBER_ID: already gone */) {
+        throw new KafkaProtocolError(`LeaveGroup for ${groupId}: member ${instance} failed with error code ${code}`, code);
+      }
+    }
+  }
+
   close(): void {
     this.client.disconnect();
   }
+}
+
+const LEAVE_GROUP = 13;
+
+/** LeaveGroup v3 (non-flexible): group_id, [member_id = "" (unknown), group_instance_id]. */
+function encodeLeaveGroup(groupId: string, instanceIds: string[]): Buffer {
+  const str = (s: string): Buffer => {
+    const b = Buffer.from(s, 'utf8');
+    const len = Buffer.alloc(2);
+    len.writeInt16BE(b.length);
+    return Buffer.concat([len, b]);
+  };
+  const head = Buffer.alloc(8);
+  head.writeInt16BE(LEAVE_GROUP, 0);
+  head.writeInt16BE(3, 2);
+  head.writeInt32BE(1, 4); // correlation id
+  const count = Buffer.alloc(4);
+  count.writeInt32BE(instanceIds.length);
+  const body = Buffer.concat([head, str('candlestream-admin'), str(groupId), count, ...instanceIds.flatMap((id) => [str(''), str(id)])]);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return Buffer.concat([size, body]);
+}
+
+/** One request/response exchange on a fresh connection; returns the response without its size prefix. */
+function kafkaRequest(host: string, port: number, request: Buffer, timeoutMs: number, brokers: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new BrokerUnavailableError(brokers, new Error(`request to ${host}:${port} timed out`)));
+    }, timeoutMs);
+    let acc = Buffer.alloc(0);
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => {
+      acc = Buffer.concat([acc, chunk]);
+      if (acc.length >= 4 && acc.length >= 4 + acc.readInt32BE(0)) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(acc.subarray(4, 4 + acc.readInt32BE(0)));
+      }
+    });
+    socket.on('error', (err) => {
+      clearTimeout(timer);
+      reject(new BrokerUnavailableError(brokers, err));
+    });
+  });
 }
