@@ -29,9 +29,11 @@ tmp=$(mktemp)
   echo
 } >"$tmp"
 for b in "${selected[@]}"; do
-  # Every top-level .ts file of bench/<area>/ is a benchmark; shared helpers live in subfolders.
+  # Every top-level .ts file of bench/<area>/ is a benchmark; shared helpers live in subfolders, and
+  # worker.ts files are child-process entries that a benchmark starts itself.
   for script in bench/"$b"/*.ts; do
     [ -f "$script" ] || continue
+    [ "$(basename "$script")" = worker.ts ] && continue
     echo "[bench] $script"
     {
       echo "## $script"
