@@ -168,3 +168,19 @@ describe('emit modes', () => {
     expect(b.build().describe().toString()).toContain('Sink: KSTREAM-SINK');
   });
 });
+
+describe('idle partitions (live mode)', () => {
+  it('advances stream time from the wall clock only when configured, closing the last window', () => {
+    for (const idleAdvance of [undefined, { idleMs: 5_000, maxOutOfOrdernessMs: 1_000 }]) {
+      const d = new TopologyTestDriver(windowedSum(TimeWindows.tumbling(MIN)), { wallClockMs: 10_000, ...(idleAdvance ? { idleAdvance } : {}) });
+      const input = d.createInputTopic('in', Serdes.json<number>());
+      const final = d.createOutputTopic('final', Serdes.json<Windowed<number>>());
+      input.pipeInput('a', 1, 10_000);
+      d.advanceWallClockTime(4_000); // idle 4 s: not yet
+      d.advanceWallClockTime(MIN); // wall clock 74 s: stream time -> 73 s with the idle advance
+      expect(final.readValuesToList()).toEqual(idleAdvance ? [{ key: 'a', start: 0, end: MIN, value: 1 }] : []);
+      expect(d.stats().streamTime).toBe(idleAdvance ? 73_000 : 10_000);
+      d.close();
+    }
+  });
+});

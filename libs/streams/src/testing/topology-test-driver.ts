@@ -22,6 +22,8 @@ export interface TopologyTestDriverOptions {
   /** Send poison records to `<applicationId>-dlq` (default true). */
   deadLetterQueue?: boolean;
   cacheMaxEntries?: number;
+  /** As StreamsConfig.idleAdvance (live mode): applied when the virtual wall clock advances. */
+  idleAdvance?: { idleMs: number; maxOutOfOrdernessMs: number };
   logger?: Logger;
 }
 
@@ -59,6 +61,7 @@ export class TopologyTestDriver {
   private readonly changelogEnd = new Map<string, number>();
   private readonly io: TaskIO;
   private readonly commitEveryRecord: boolean;
+  private readonly idleAdvance: { idleMs: number; maxOutOfOrdernessMs: number } | undefined;
   private closed = false;
 
   constructor(
@@ -69,6 +72,7 @@ export class TopologyTestDriver {
     this.applicationId = opts.applicationId ?? 'test-app';
     this.wallClock = opts.wallClockMs ?? 0;
     this.commitEveryRecord = opts.commitEveryRecord ?? true;
+    this.idleAdvance = opts.idleAdvance;
     this.dlqTopic = internalTopicName(this.applicationId, { kind: 'dlq' });
     this.lateTopic = internalTopicName(this.applicationId, { kind: 'late' });
     const applicationId = this.applicationId;
@@ -103,6 +107,7 @@ export class TopologyTestDriver {
   pipeRaw(topic: string, key: string | null, value: Buffer | null, timestamp: number, opts: { partition?: number; headers?: Headers } = {}): void {
     const raw = this.raw(topic, key, value, timestamp, opts);
     const task = this.task(raw.partition);
+    task.lastRecordWallClock = this.wallClock;
     if (task.process(raw)) throw new TopologyError(`the serde of ${topic} needs async preparation: use pipeRawAsync`);
     if (this.commitEveryRecord) this.commit();
   }
@@ -111,15 +116,20 @@ export class TopologyTestDriver {
   async pipeRawAsync(topic: string, key: string | null, value: Buffer | null, timestamp: number, opts: { partition?: number; headers?: Headers } = {}): Promise<void> {
     const raw = this.raw(topic, key, value, timestamp, opts);
     const task = this.task(raw.partition);
+    task.lastRecordWallClock = this.wallClock;
     const pending = task.process(raw);
     if (pending) task.processPrepared(raw, await pending.then(() => undefined, (err: unknown) => err ?? new Error('prepare failed')));
     if (this.commitEveryRecord) this.commit();
   }
 
-  /** Moves the virtual wall clock and runs due wall-clock punctuations. */
+  /** Moves the virtual wall clock, runs due wall-clock punctuations and (if configured) the idle advance. */
   advanceWallClockTime(ms: number): void {
     this.wallClock += ms;
-    for (const task of this.tasks.values()) task.punctuateWallClock(this.wallClock);
+    const idle = this.idleAdvance;
+    for (const task of this.tasks.values()) {
+      task.punctuateWallClock(this.wallClock);
+      if (idle && this.wallClock - task.lastRecordWallClock >= idle.idleMs) task.advanceStreamTime(this.wallClock - idle.maxOutOfOrdernessMs);
+    }
     if (this.commitEveryRecord) this.commit();
   }
 

@@ -54,6 +54,7 @@ export function createConsumer(c: ResolvedStreamsConfig, onRebalance: RebalanceC
     'auto.offset.reset': 'earliest',
     'isolation.level': 'read_committed',
     'fetch.wait.max.ms': 50,
+    'socket.nagle.disable': true,
     'queued.max.messages.kbytes': 16384,
     'queued.min.messages': 20000,
     log_level: 3,
@@ -100,6 +101,11 @@ export function createProducer(c: ResolvedStreamsConfig): NativeProducer {
     'queue.buffering.max.kbytes': 1_048_576,
     // Same partitioner as Java clients, so keyed outputs land where Kafka Streams would put them.
     partitioner: 'murmur2_random',
+    // The coordinator answers CONCURRENT_TRANSACTIONS while it still writes the previous commit's
+    // markers; librdkafka's default 100 ms backoff then shows up as p99 latency (measured: 127 -> ~50 ms).
+    'retry.backoff.ms': 10,
+    'retry.backoff.max.ms': 100,
+    'socket.nagle.disable': true,
     dr_cb: true,
     log_level: 3,
     ...c.producerConfig,
