@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Decimal, parseKlineCsv, type Candle } from '@candlestream/market';
 import { candleSerde, pipelineRegistry } from '@candlestream/pipeline';
+import { seededRandom, seedFrom } from '../support/random.js';
 import { AppProcess, ROOT, eventually } from '../support/apps.js';
 import { conn, createTopic, endOffsets, readTopic, uniqueName } from '../support/kafka.js';
 import { rollUp5m } from '../support/klines.js';
@@ -23,18 +24,7 @@ const MIN_KILLS = 20;
 const DAY = 86_400_000;
 const SAMPLE = join(ROOT, '../shared/data/binance/trades/BTCUSDT-trades-2017-08-17.csv');
 const KLINES = new URL('../../../shared/data/binance/klines/1m/BTCUSDT-1m-2017-08-17.csv', import.meta.url);
-const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
-console.log(`chaos seed: ${seed} (rerun with CHAOS_SEED=${seed})`);
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(seed);
+const random = seededRandom(seedFrom('CHAOS_SEED', 'chaos'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const work = mkdtempSync(join(tmpdir(), 'chaos-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -9,23 +9,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseBinanceTradesCsv, type Trade } from '@candlestream/market';
 import { pipelineRegistry, tradeSerde } from '@candlestream/pipeline';
+import { seededRandom, seedFrom } from '../support/random.js';
 import { AppProcess, eventually } from '../support/apps.js';
 import { conn, createTopic, endOffsets, readTopic, TestProducer, uniqueName } from '../support/kafka.js';
 
 const SYMBOLS = 60;
 const KILLS = 10;
-const seed = Number(process.env.PROCESSOR_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-console.log(`processor crash seed: ${seed} (rerun with PROCESSOR_CRASH_SEED=${seed})`);
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(seed);
+const random = seededRandom(seedFrom('PROCESSOR_CRASH_SEED', 'processor crash'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const work = mkdtempSync(join(tmpdir(), 'processor-crash-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
