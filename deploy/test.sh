@@ -17,6 +17,9 @@ bash deploy/local/stack-up.sh
 
 echo "[test] lint, typecheck, build"
 npx nx run-many -t lint typecheck build --outputStyle=static
+# Tests and benchmarks belong to no Nx project: check them from the root as well.
+npx tsc -p tsconfig.json
+npx eslint test bench
 
 echo "[test] unit and integration tests"
 mkdir -p .stack
