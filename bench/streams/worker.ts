@@ -16,6 +16,7 @@ import type { ConsumerGlobalConfig, LibrdKafkaError, Message, ProducerGlobalConf
 const { KafkaConsumer, Producer } = kafka;
 
 export interface WorkerSpec {
+  groupInstanceId?: string;
   mode: 'passthrough' | 'windowed' | 'latency-app' | 'key-count';
   input: string;
   output?: string;
@@ -106,7 +107,8 @@ async function runStreams(): Promise<void> {
     connection: conn,
     stateDir: spec.stateDir,
     processingGuarantee: spec.guarantee ?? 'exactly_once_v2',
-    logger: createLogger('bench-streams', { level: 'warn' }),
+    ...(spec.groupInstanceId ? { groupInstanceId: spec.groupInstanceId } : {}),
+    logger: createLogger('bench-streams', { level: (process.env.BENCH_LOG_LEVEL as 'info' | undefined) ?? 'warn' }),
     ...(JSON.parse(process.env.BENCH_STREAMS ?? '{}') as Record<string, number>),
     consumerConfig: overrides('consumer'),
     producerConfig: overrides('producer'),
@@ -148,6 +150,9 @@ async function runPassthrough(): Promise<void> {
     'queue.buffering.max.messages': 1_000_000,
     'queue.buffering.max.kbytes': 1_048_576,
     partitioner: 'murmur2_random',
+    'retry.backoff.ms': 10,
+    'retry.backoff.max.ms': 100,
+    'socket.nagle.disable': true,
     dr_cb: true,
     ...overrides('producer'),
   } as unknown as ProducerGlobalConfig);
@@ -160,6 +165,9 @@ async function runPassthrough(): Promise<void> {
     'auto.offset.reset': 'earliest',
     'isolation.level': 'read_committed',
     'fetch.wait.max.ms': 50,
+    'socket.nagle.disable': true,
+    'queued.max.messages.kbytes': 16384,
+    'queued.min.messages': 20000,
     ...overrides('consumer'),
   } as unknown as ConsumerGlobalConfig);
   const cb = (resolve: () => void, reject: (e: unknown) => void) => (err: LibrdKafkaError | null | undefined) => (err ? reject(err) : resolve());

@@ -81,9 +81,14 @@ export class StreamThread {
     try {
       this.stateDir.lock();
       this.admin = await KafkaAdmin.connect(this.c.connection, { clientId: `${this.c.applicationId}-admin` });
-      const pf = await preflight(this.admin, this.topology, this.c);
+      // Preflight and initTransactions (which fences a previous incarnation) run side by side: both
+      // are round trips on the restart path.
+      const [checked, producer] = await Promise.allSettled([preflight(this.admin, this.topology, this.c), this.startProducer()]);
+      if (producer.status === 'fulfilled') this.producer = producer.value;
+      if (checked.status === 'rejected') throw checked.reason;
+      if (producer.status === 'rejected') throw producer.reason;
+      const pf = checked.value;
       if (pf.created.length > 0) this.logger.info('created internal topics', { topics: pf.created, partitions: pf.partitions });
-      this.producer = await this.startProducer();
       this.collector = new RecordCollector(this.producer);
       this.restorer = new ChangelogRestorer(this.c, this.admin, this.metrics, this.logger);
       this.consumer = createConsumer(this.c, (err, assignment) => this.onRebalance(err, assignment));

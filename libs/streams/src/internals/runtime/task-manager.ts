@@ -20,7 +20,7 @@ const KAFKA_TIMEOUT_MS = 30_000;
 export interface CommitStats {
   commits: number;
   aborts: number;
-  /** Changelog records written by the last commit, and the most any one commit wrote. */
+  /** Changelog records written by the last (or the running) commit's flush, and the most any one commit wrote. */
   lastCommitChangelogRecords: number;
   maxCommitChangelogRecords: number;
   restores: RestoreSummary[];
@@ -108,6 +108,8 @@ export class TaskManager {
     // 1. flush caches into SQLite (open transaction) and the changelog (open Kafka transaction)
     this.changelogWrites = 0;
     for (const t of this.tasks.values()) t.flush();
+    this.stats.lastCommitChangelogRecords = this.changelogWrites;
+    this.stats.maxCommitChangelogRecords = Math.max(this.stats.maxCommitChangelogRecords, this.changelogWrites);
     hook('flushed');
     // 2. outputs
     await this.collector.drain();
@@ -264,8 +266,6 @@ export class TaskManager {
 
   private afterCommit(now: number, started: number): void {
     this.stats.commits++;
-    this.stats.lastCommitChangelogRecords = this.changelogWrites;
-    this.stats.maxCommitChangelogRecords = Math.max(this.stats.maxCommitChangelogRecords, this.changelogWrites);
     this.collector.producedSinceCommit = 0;
     for (const [topic, n] of this.collector.producedByTopic) this.metrics.produced.inc({ topic }, n);
     this.collector.producedByTopic.clear();
