@@ -9,6 +9,8 @@ cd "$ROOT"
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
 bash deploy/setup.sh
 bash deploy/local/stack-up.sh
+# The processor benches run the built app (apps/processor/dist), as production does.
+npx nx run-many -t build --outputStyle=static
 
 all=(producer streams processor compactor)
 selected=("${@:-${all[@]}}")

@@ -102,10 +102,12 @@ async function run(kind: 'processor' | 'pass-through', rate: number): Promise<{ 
     times.push(at);
   });
   await new Promise((r) => setTimeout(r, 2000));
+  if (child.exitCode !== null) throw new Error(`${kind} exited during the run with code ${child.exitCode}`);
   const rssMb = peakRssMb(child.pid!);
   await stopTail();
   await stop(child);
   latencies.sort((a, b) => a - b);
+  if (latencies.length === 0) throw new Error(`${kind} at ${rate} trades/s: no trade became visible`);
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), p999: percentile(latencies, 99.9), max: latencies[latencies.length - 1] ?? NaN, n: latencies.length, sent, rssMb };
 }
 

@@ -127,7 +127,7 @@ function stores(stateDirs: string[], appId: string): Map<string, string[]> {
   for (const dir of stateDirs) {
     const root = join(dir, appId);
     if (!existsSync(root)) continue;
-    for (const task of readdirSync(root).filter((f) => f.startsWith('task-'))) {
+    for (const task of readdirSync(root).filter((f) => /^\d+_\d+$/.test(f))) {
       for (const file of readdirSync(join(root, task)).filter((f) => f.endsWith('.sqlite'))) {
         const db = new Database(join(root, task, file), { readonly: true });
         const table = file.startsWith('window') ? 'SELECT s || \'/\' || k || \'=\' || CAST(v AS TEXT) AS r FROM win ORDER BY s, k' : 'SELECT k || \'=\' || CAST(v AS TEXT) AS r FROM kv ORDER BY k';
@@ -165,6 +165,7 @@ async function expectSameAsClean(appId: string, t: { finals: string; totals: str
   await cleanRun();
   const cleanStores = stores([cleanDir], `streams-crash-clean-${id}`);
   const gotStores = stores(stateDirs, appId);
+  expect(cleanStores.size).toBe(PARTITIONS * 2); // both stores of every task were read
   expect([...gotStores.keys()].sort()).toEqual([...cleanStores.keys()].sort());
   for (const [k, rows] of cleanStores) expectSameList(`store ${k}`, gotStores.get(k), rows);
 }
@@ -232,7 +233,7 @@ describe('crash test (SIGKILL, exactly-once)', () => {
     const b = { ...base, groupInstanceId: `b-${id}`, stateDir: tempDir('streams-crash-takeover-b') };
     dirs.push(b.stateDir);
     const owns = (app: AppProcess, n: number) =>
-      app.waitUntil((e) => e.event === 'state' && e.state === 'running' && (e.stats as { tasks: number[] }).tasks.length === n, 90_000, `running with ${n} tasks`);
+      app.waitUntil((e) => e.event === 'state' && e.state === 'running' && (e.stats as { tasks: string[] }).tasks.length === n, 90_000, `running with ${n} tasks`);
 
     let appA = new AppProcess(a);
     let appB = new AppProcess(b);

@@ -9,6 +9,9 @@ const id = uid();
 const input = `streams-eos-in-${id}`;
 const finals = `streams-eos-final-${id}`;
 const totals = `streams-eos-totals-${id}`;
+const orders = `streams-eos-orders-${id}`;
+const byGroup = `streams-eos-by-group-${id}`;
+const groupSums = `streams-eos-group-sums-${id}`;
 let admin: KafkaAdmin;
 const dirs: string[] = [];
 
@@ -41,7 +44,8 @@ function inputs(n: number): InputRecord[] {
 
 beforeAll(async () => {
   admin = await KafkaAdmin.connect(conn);
-  await createTopics(admin, [input, finals, totals], 3);
+  await createTopics(admin, [input, finals, totals, orders], 3);
+  await createTopics(admin, [byGroup, groupSums], 2);
 });
 
 afterAll(async () => {
@@ -93,9 +97,9 @@ describe('KafkaStreams under exactly-once', () => {
     expect(cfg.get(`${appId}-win-changelog`)?.get('cleanup.policy')).toBe('compact');
 
     const text = await registry.metrics();
-    expect(text).toMatch(/candlestream_streams_records_processed_total\{task="task-0",app="streams-test"\} \d+/);
+    expect(text).toContain(`candlestream_streams_records_processed_total{task="0_0",application_id="${appId}",app="streams-test"}`);
     expect(text).toContain('candlestream_streams_commit_seconds_bucket');
-    expect(text).toMatch(/candlestream_streams_transactions_total\{result="commit",app="streams-test"\} [1-9]/);
+    expect(text).toMatch(new RegExp(`candlestream_streams_transactions_total\\{result="commit",application_id="${appId}",app="streams-test"\\} [1-9]`));
     expect(text).toContain('candlestream_streams_late_records_total');
 
     // a clean restart replays nothing: checkpoints are current
@@ -106,5 +110,56 @@ describe('KafkaStreams under exactly-once', () => {
     await again.close();
     expect(restored.length).toBe(6);
     expect(restored.every((s) => s.records === 0 && !s.full)).toBe(true);
+  });
+
+  it('runs a repartition through a topic as a second sub-topology, with its own tasks and partition count', async () => {
+    type Order = { n: number; t: number };
+    const b = new StreamsBuilder();
+    b.stream(orders, Serdes.json<Order>(), { timestamp: (v) => v.t })
+      .map((v) => ({ key: `g${v.n % 7}`, value: v }))
+      .to(byGroup, Serdes.json<Order>());
+    b.stream(byGroup, Serdes.json<Order>(), { timestamp: (v) => v.t })
+      .groupByKey()
+      // Upstream tasks interleave on the repartition topic: a day of grace keeps every record in time.
+      .windowedBy(TimeWindows.tumbling(10_000, 86_400_000))
+      .aggregate(() => 0, (sum, v) => sum + v.n, { name: 'group-sums', serde: Serdes.json<number>(), cache: false })
+      .toStream('update')
+      .mapValues((w) => `${w.key}@${w.start}=${w.value}`)
+      .to(groupSums, Serdes.string());
+    const topology = b.build();
+    expect(topology.describe().toString()).toContain('Sub-topology: 1');
+
+    const records: InputRecord[] = [];
+    const expected = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const t = 2_000_000 + i * 11;
+      records.push({ key: `o${i}`, value: JSON.stringify({ n: i, t }), timestamp: t });
+      const k = `g${i % 7}@${t - (t % 10_000)}`;
+      expected.set(k, (expected.get(k) ?? 0) + i);
+    }
+    await produce(orders, records);
+    const appId = `streams-eos-repartition-${id}`;
+    const stateDir = tempDir('streams-eos-repartition');
+    dirs.push(stateDir);
+    const streams = new KafkaStreams(topology, { applicationId: appId, connection: conn, stateDir });
+    await streams.start();
+    await waitForCommittedEnd(admin, appId, orders);
+    // The repartition topic ends with transaction markers that no committed offset points past, so
+    // wait for the result instead: the newest update of every window.
+    const last = new Map<string, number>();
+    const deadline = Date.now() + 60_000;
+    while (!(last.size === expected.size && [...expected].every(([k, v]) => last.get(k) === v)) && Date.now() < deadline) {
+      for (const r of await readAll(admin, groupSums)) {
+        const [k, v] = r.value!.split('=');
+        last.set(k!, Number(v));
+      }
+    }
+    expect(streams.stats().tasks).toEqual(['0_0', '0_1', '0_2', '1_0', '1_1']);
+    expect(streams.storePartitions('group-sums')).toEqual([0, 1]);
+    await streams.close();
+
+    expect(last).toEqual(expected);
+    const [changelog] = await admin.describeTopics([`${appId}-group-sums-changelog`]);
+    expect(changelog?.partitions).toHaveLength(2);
   });
 });

@@ -1,14 +1,15 @@
-import { connectionFromEnv, KafkaAdmin } from '@candlestream/kafka';
+import type { KafkaAdmin } from '@candlestream/kafka';
 import kafka from '@confluentinc/kafka-javascript';
 import type { Message, MessageHeader } from '@confluentinc/kafka-javascript/types/rdkafka.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { conn } from '../support/kafka.js';
 
 const { KafkaConsumer, Producer } = kafka;
 
-export const conn = connectionFromEnv();
+export { conn };
 
 /** Unique suffix: the broker is shared with other engineers and other runs. */
 export const uid = (): string => randomBytes(4).toString('hex');
@@ -170,11 +171,3 @@ export async function waitForCommittedEnd(admin: KafkaAdmin, groupId: string, to
   }
 }
 
-export async function withAdmin<T>(fn: (admin: KafkaAdmin) => Promise<T>): Promise<T> {
-  const admin = await KafkaAdmin.connect(conn);
-  try {
-    return await fn(admin);
-  } finally {
-    admin.close();
-  }
-}

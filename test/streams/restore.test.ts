@@ -76,7 +76,7 @@ describe('restore after SIGKILL', () => {
 
     // Nothing lost, nothing counted twice: one row per key, the counts add up to the input.
     const inputRecords = (await admin.watermarks(input, [0], true)).get(0)!.high;
-    const db = new Database(join(stateDir, appId, 'task-0', 'counts.sqlite'), { readonly: true });
+    const db = new Database(join(stateDir, appId, '0_0', 'counts.sqlite'), { readonly: true });
     const row = db.prepare('SELECT count(*) AS keys, sum(CAST(CAST(v AS TEXT) AS INTEGER)) AS total FROM kv').get() as { keys: number; total: number };
     db.close();
     expect(row).toEqual({ keys: KEYS, total: inputRecords });

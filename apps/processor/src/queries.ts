@@ -20,7 +20,7 @@ export function candleQueryRoute(streams: KafkaStreams, intervals: string[]): Ht
       let open: CandleJson | null = null;
       let lastClosed: CandleJson | null = null;
       let found = false;
-      for (const partition of streams.stats().tasks) {
+      for (const partition of streams.storePartitions(windowStoreName(interval))) {
         const windows = streams.store<WindowStore<CandleState>>(windowStoreName(interval), partition);
         const closed = streams.store<KeyValueStore<CandleJson>>(lastClosedStoreName(interval), partition);
         const c = closed?.get(key);

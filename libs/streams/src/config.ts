@@ -23,7 +23,7 @@ export interface StreamsConfig {
   /** Consumer group id, prefix of internal topics (`<applicationId>-<store>-changelog`, `-dlq`, `-late`). */
   applicationId: string;
   connection: ConnectionConfig;
-  /** Local state: one SQLite file per store and task under `<stateDir>/<applicationId>/task-<n>/`. */
+  /** Local state: one SQLite file per store and task under `<stateDir>/<applicationId>/<sub-topology>_<partition>/`. */
   stateDir: string;
   /** Default `exactly_once_v2`. */
   processingGuarantee?: ProcessingGuarantee;

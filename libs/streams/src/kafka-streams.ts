@@ -6,11 +6,12 @@ import type { Topology } from './processor/topology.js';
 import type { StateStore } from './state/stores.js';
 
 export type { StreamsState };
-export type StreamsStats = CommitStats & { tasks: number[]; state: StreamsState };
+/** `tasks`: ids of the tasks this instance owns, `<sub-topology>_<partition>` as in Kafka Streams. */
+export type StreamsStats = CommitStats & { tasks: string[]; state: StreamsState };
 
 /**
  * Runs a topology against Kafka: one consumer-group member (static membership), one transactional
- * producer, one task per assigned input partition. See README for the commit sequence.
+ * producer, one task per sub-topology and assigned input partition. See README for the commit sequence.
  *
  *   const streams = new KafkaStreams(builder.build(), { applicationId, connection, stateDir });
  *   await streams.start();          // preflight, init transactions, subscribe
@@ -29,7 +30,7 @@ export class KafkaStreams {
   ) {
     topology.validate();
     this.config = resolveStreamsConfig(config);
-    this.metrics = new StreamsMetrics(this.config.registry);
+    this.metrics = new StreamsMetrics(this.config.applicationId, this.config.registry);
     this.thread = new StreamThread(this.config, topology, this.metrics, this.config.logger.child({ applicationId: this.config.applicationId }));
   }
 
@@ -79,7 +80,7 @@ export class KafkaStreams {
   stats(): StreamsStats {
     const tm = this.thread.taskManager;
     const base: CommitStats = tm?.stats ?? { commits: 0, aborts: 0, lastCommitChangelogRecords: 0, maxCommitChangelogRecords: 0, restores: [] };
-    return { ...base, tasks: tm ? [...tm.tasks.keys()].sort((a, b) => a - b) : [], state: this.state };
+    return { ...base, tasks: tm ? [...tm.tasks.keys()].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })) : [], state: this.state };
   }
 
   /**
@@ -87,7 +88,13 @@ export class KafkaStreams {
    * uncommitted writes; do not write through it.
    */
   store<S extends StateStore>(name: string, partition: number): S | undefined {
-    return this.thread.taskManager?.tasks.get(partition)?.stores.get(name) as S | undefined;
+    return this.thread.taskManager?.taskWithStore(name, partition)?.stores.get(name) as S | undefined;
+  }
+
+  /** Partitions for which this instance holds store `name` (the tasks of its sub-topology it owns). */
+  storePartitions(name: string): number[] {
+    const tasks = [...(this.thread.taskManager?.tasks.values() ?? [])];
+    return tasks.filter((t) => t.stores.has(name)).map((t) => t.partition).sort((a, b) => a - b);
   }
 
   describe(): string {

@@ -36,6 +36,20 @@ export interface SinkNodeDef {
 export type NodeDef = SourceNodeDef | ProcessorNodeDef | SinkNodeDef;
 
 /**
+ * A connected part of a topology: nodes linked by parent/child edges or by a shared store. As in
+ * Kafka Streams, each sub-topology runs as its own tasks (one per partition of its sources), with its
+ * own stream time: a topology that writes to a topic and reads it back (a repartition) has two
+ * sub-topologies, and the records read back do not move the first one's windows.
+ */
+export interface Subtopology {
+  readonly id: number;
+  /** In topological order. */
+  readonly nodes: readonly NodeDef[];
+  readonly sourceTopics: readonly string[];
+  readonly stores: readonly StoreSpec[];
+}
+
+/**
  * A topology as data: sources, processors, sinks and stores, wired by name. The DSL
  * (`StreamsBuilder`) builds one; the same object runs under `KafkaStreams` and under the
  * `TopologyTestDriver`. Nodes are added parents first, so insertion order is a topological order.
@@ -137,8 +151,51 @@ export class Topology {
     }
   }
 
+  /** Sub-topologies numbered in the order of their first node. */
+  get subtopologies(): readonly Subtopology[] {
+    const nodes = this.nodes;
+    const parent = new Map<string, string>(nodes.map((n) => [n.name, n.name]));
+    const find = (x: string): string => {
+      let r = x;
+      while (parent.get(r) !== r) r = parent.get(r)!;
+      parent.set(x, r);
+      return r;
+    };
+    const union = (a: string, b: string): void => {
+      const ra = find(a);
+      const rb = find(b);
+      if (ra !== rb) parent.set(rb, ra);
+    };
+    const storeOwner = new Map<string, string>();
+    for (const n of nodes) {
+      if (n.kind !== 'source') for (const p of n.parents) union(p, n.name);
+      if (n.kind !== 'processor') continue;
+      for (const store of n.stores) {
+        const owner = storeOwner.get(store);
+        if (owner) union(owner, n.name);
+        else storeOwner.set(store, n.name);
+      }
+    }
+    const groups = new Map<string, NodeDef[]>();
+    for (const n of nodes) {
+      const root = find(n.name);
+      let group = groups.get(root);
+      if (!group) groups.set(root, (group = []));
+      group.push(n);
+    }
+    return [...groups.values()].map((group, id) => {
+      const storeNames = new Set(group.flatMap((n) => (n.kind === 'processor' ? n.stores : [])));
+      return {
+        id,
+        nodes: group,
+        sourceTopics: group.flatMap((n) => (n.kind === 'source' ? [n.topic] : [])),
+        stores: this.stores.filter((s) => storeNames.has(s.name)),
+      };
+    });
+  }
+
   describe(): TopologyDescription {
-    return new TopologyDescription(this.nodes, this.stores);
+    return new TopologyDescription(this.subtopologies, this.stores);
   }
 
   private checkNewName(name: string): void {
@@ -160,18 +217,21 @@ export class Topology {
 /** A printable view of a topology, in the spirit of Kafka Streams' `TopologyDescription`. */
 export class TopologyDescription {
   constructor(
-    readonly nodes: readonly NodeDef[],
+    readonly subtopologies: readonly Subtopology[],
     readonly stores: readonly StoreSpec[],
   ) {}
 
   toString(): string {
-    const lines = ['Topology:', '  Sub-topology: 0'];
-    for (const n of this.nodes) {
-      if (n.kind === 'source') lines.push(`    Source: ${n.name} (topic: ${n.topic})`);
-      else if (n.kind === 'processor') lines.push(`    Processor: ${n.name} (stores: [${n.stores.join(', ')}])`);
-      else lines.push(`    Sink: ${n.name} (topic: ${n.topic})`);
-      if (n.children.length > 0) lines.push(`      --> ${n.children.join(', ')}`);
-      if (n.kind !== 'source') lines.push(`      <-- ${n.parents.join(', ')}`);
+    const lines = ['Topology:'];
+    for (const sub of this.subtopologies) {
+      lines.push(`  Sub-topology: ${sub.id}`);
+      for (const n of sub.nodes) {
+        if (n.kind === 'source') lines.push(`    Source: ${n.name} (topic: ${n.topic})`);
+        else if (n.kind === 'processor') lines.push(`    Processor: ${n.name} (stores: [${n.stores.join(', ')}])`);
+        else lines.push(`    Sink: ${n.name} (topic: ${n.topic})`);
+        if (n.children.length > 0) lines.push(`      --> ${n.children.join(', ')}`);
+        if (n.kind !== 'source') lines.push(`      <-- ${n.parents.join(', ')}`);
+      }
     }
     if (this.stores.length > 0) lines.push('  Stores:');
     for (const s of this.stores) {

@@ -1,34 +1,75 @@
 import { counter, gauge, getOrCreate, histogram } from '@candlestream/metrics';
 import { Registry, type Counter, type Gauge, type Histogram } from 'prom-client';
 
+type LabelValues<L extends string> = Partial<Record<L, string | number>>;
+type AppLabel = 'application_id';
+
+/**
+ * Every series carries `application_id`: two applications in one process (one registry) stay
+ * apart, as Kafka Streams' client-id tag keeps them. These wrappers fill the label in.
+ */
+class AppCounter<L extends string> {
+  constructor(
+    private readonly metric: Counter<L | AppLabel>,
+    private readonly applicationId: string,
+  ) {}
+  inc(labels: LabelValues<L> = {}, value = 1): void {
+    this.metric.inc({ ...labels, application_id: this.applicationId } as LabelValues<L | AppLabel>, value);
+  }
+}
+
+class AppGauge<L extends string> {
+  constructor(
+    private readonly metric: Gauge<L | AppLabel>,
+    private readonly applicationId: string,
+  ) {}
+  set(labels: LabelValues<L>, value: number): void {
+    this.metric.set({ ...labels, application_id: this.applicationId } as LabelValues<L | AppLabel>, value);
+  }
+}
+
+class AppHistogram {
+  constructor(
+    private readonly metric: Histogram<AppLabel>,
+    private readonly applicationId: string,
+  ) {}
+  observe(seconds: number): void {
+    this.metric.observe({ application_id: this.applicationId }, seconds);
+  }
+}
+
 /** Metric names (without the `candlestream_` prefix), all in one place. */
 export class StreamsMetrics {
-  readonly consumed: Counter<'task'>;
-  readonly processed: Counter<'task'>;
-  readonly produced: Counter<'topic'>;
-  readonly deadLettered: Counter<'task'>;
-  readonly late: Counter<'task' | 'store'>;
-  readonly processLatency: Histogram;
-  readonly commitLatency: Histogram;
-  readonly e2eLatency: Histogram;
-  readonly transactions: Counter<'result'>;
-  readonly restoredRecords: Counter<'store' | 'task'>;
-  readonly restoreRemaining: Gauge<'store' | 'task'>;
-  readonly restoreSeconds: Gauge<'store' | 'task'>;
-  readonly restoreEta: Gauge<'store' | 'task'>;
-  readonly storeSize: Gauge<'store' | 'task'>;
-  readonly lag: Gauge<'topic' | 'partition'>;
-  readonly tasks: Gauge;
-  readonly rebalances: Counter;
-  readonly changelogRecords: Counter<'store'>;
+  readonly consumed: AppCounter<'task'>;
+  readonly processed: AppCounter<'task'>;
+  readonly produced: AppCounter<'topic'>;
+  readonly deadLettered: AppCounter<'task'>;
+  readonly late: AppCounter<'task' | 'store'>;
+  readonly processLatency: AppHistogram;
+  readonly commitLatency: AppHistogram;
+  readonly e2eLatency: AppHistogram;
+  readonly transactions: AppCounter<'result'>;
+  readonly restoredRecords: AppCounter<'store' | 'task'>;
+  readonly restoreRemaining: AppGauge<'store' | 'task'>;
+  readonly restoreSeconds: AppGauge<'store' | 'task'>;
+  readonly restoreEta: AppGauge<'store' | 'task'>;
+  readonly storeSize: AppGauge<'store' | 'task'>;
+  readonly lag: AppGauge<'topic' | 'partition'>;
+  readonly tasks: AppGauge<never>;
+  readonly rebalances: AppCounter<never>;
+  readonly changelogRecords: AppCounter<'store'>;
 
-  constructor(readonly registry: Registry = new Registry()) {
+  constructor(
+    applicationId: string,
+    readonly registry: Registry = new Registry(),
+  ) {
     const r = registry;
+    const app = applicationId;
     const c = <L extends string>(name: string, help: string, labels: readonly L[] = []) =>
-      getOrCreate(r, name, () => counter(r, name, help, labels));
+      new AppCounter<L>(getOrCreate(r, name, () => counter<L | AppLabel>(r, name, help, [...labels, 'application_id'])), app);
     const g = <L extends string>(name: string, help: string, labels: readonly L[] = []) =>
-      getOrCreate(r, name, () => gauge(r, name, help, labels));
-    const h = (name: string, help: string) => getOrCreate(r, name, () => histogram(r, name, help));
+      new AppGauge<L>(getOrCreate(r, name, () => gauge<L | AppLabel>(r, name, help, [...labels, 'application_id'])), app);
+    const h = (name: string, help: string) => new AppHistogram(getOrCreate(r, name, () => histogram<AppLabel>(r, name, help, ['application_id'])), app);
     this.consumed = c('streams_records_consumed_total', 'Records consumed from source topics', ['task']);
     this.processed = c('streams_records_processed_total', 'Records processed through the topology without error', ['task']);
     this.produced = c('streams_records_produced_total', 'Records produced (outputs, changelogs, dead letters)', ['topic']);

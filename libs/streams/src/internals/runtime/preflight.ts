@@ -5,14 +5,14 @@ import type { Topology } from '../../processor/topology.js';
 import { internalTopicName } from '../topic-names.js';
 
 export interface PreflightResult {
-  /** Partitions of every source topic: the number of tasks. */
-  partitions: number;
+  /** Partitions of each sub-topology's sources: its number of tasks. */
+  partitions: number[];
   created: string[];
 }
 
 /**
  * Start-up checks, failing fast with every problem in one message: source and sink topics exist,
- * sources are co-partitioned, internal topics exist with the right partition count and cleanup
+ * the sources of each sub-topology are co-partitioned, internal topics exist with the right partition count and cleanup
  * policy (created when missing). Transactions are checked by `initTransactions` right after.
  */
 export async function preflight(admin: KafkaAdmin, topology: Topology, c: ResolvedStreamsConfig): Promise<PreflightResult> {
@@ -31,24 +31,32 @@ export async function preflight(admin: KafkaAdmin, topology: Topology, c: Resolv
 
   const descriptions = await admin.describeTopics(sources);
   const counts = new Map(descriptions.map((d) => [d.name, d.partitions.length]));
-  const partitions = counts.get(sources[0]!) ?? 0;
-  if ([...counts.values()].some((n) => n !== partitions)) {
-    throw new PreflightError(c.applicationId, [
-      `source topics must have the same number of partitions (one task per partition): ${[...counts].map(([t, n]) => `${t}=${n}`).join(', ')}`,
-    ]);
+  const subtopologies = topology.subtopologies;
+  const partitions = subtopologies.map((sub) => counts.get(sub.sourceTopics[0]!) ?? 0);
+  for (const sub of subtopologies) {
+    if (sub.sourceTopics.some((t) => counts.get(t) !== partitions[sub.id])) {
+      problems.push(
+        `the source topics of sub-topology ${sub.id} must have the same number of partitions (one task per partition): ${sub.sourceTopics.map((t) => `${t}=${counts.get(t)}`).join(', ')}`,
+      );
+    }
   }
+  if (problems.length > 0) throw new PreflightError(c.applicationId, problems);
 
   const specs: TopicSpec[] = [];
-  for (const store of topology.stores) {
-    if (!store.changelog) continue;
-    specs.push({
-      name: internalTopicName(c.applicationId, { kind: 'changelog', store: store.name }),
-      partitions,
-      config: { 'cleanup.policy': 'compact' },
-    });
+  for (const sub of subtopologies) {
+    for (const store of sub.stores) {
+      if (!store.changelog) continue;
+      specs.push({
+        name: internalTopicName(c.applicationId, { kind: 'changelog', store: store.name }),
+        partitions: partitions[sub.id]!,
+        config: { 'cleanup.policy': 'compact' },
+      });
+    }
   }
-  if (c.deadLetterQueue) specs.push({ name: internalTopicName(c.applicationId, { kind: 'dlq' }), partitions, config: { 'cleanup.policy': 'delete' } });
-  if (topology.usesLateTopic) specs.push({ name: internalTopicName(c.applicationId, { kind: 'late' }), partitions, config: { 'cleanup.policy': 'delete' } });
+  // Dead letters and late records keep their source partition: as many partitions as the widest source.
+  const widest = Math.max(...partitions);
+  if (c.deadLetterQueue) specs.push({ name: internalTopicName(c.applicationId, { kind: 'dlq' }), partitions: widest, config: { 'cleanup.policy': 'delete' } });
+  if (topology.usesLateTopic) specs.push({ name: internalTopicName(c.applicationId, { kind: 'late' }), partitions: widest, config: { 'cleanup.policy': 'delete' } });
   try {
     const result = await ensureWithRetry(admin, specs);
     return { partitions, created: result.created };

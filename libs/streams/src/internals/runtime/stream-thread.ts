@@ -175,10 +175,10 @@ export class StreamThread {
 
   private async processBatch(batch: Message[], now: number): Promise<void> {
     const started = performance.now();
-    const tasks = this.tm.tasks;
+    const tm = this.tm;
     for (let i = 0; i < batch.length; i++) {
       const m = batch[i]!;
-      const task = tasks.get(m.partition);
+      const task = tm.taskFor(m.topic, m.partition);
       if (!task) continue;
       task.lastRecordWallClock = now;
       const pending = task.process(m);

@@ -1,10 +1,11 @@
 import type { Logger } from '@candlestream/metrics';
 import type { TopicPartition, TopicPartitionOffsetAndMetadata } from '@confluentinc/kafka-javascript/types/rdkafka.js';
 import type { CommitStep, ResolvedStreamsConfig } from '../../config.js';
-import type { Topology } from '../../processor/topology.js';
+import { StreamsFatalError } from '../../errors.js';
+import type { Subtopology, Topology } from '../../processor/topology.js';
 import type { StoreSpec } from '../../state/store-builders.js';
 import type { ChangelogWriter } from '../state/store-runtime.js';
-import { StreamTask } from '../task/stream-task.js';
+import { StreamTask, taskId } from '../task/stream-task.js';
 import type { TaskIO } from '../task/task-io.js';
 import { internalTopicName } from '../topic-names.js';
 import type { ChangelogRestorer, RestoreSummary } from './changelog-restorer.js';
@@ -50,7 +51,11 @@ interface OffsetMetadata {
  * At-least-once replaces 3-4 by: flush the producer, check delivery reports, commit offsets.
  */
 export class TaskManager {
-  readonly tasks = new Map<number, StreamTask>();
+  /** By task id (`<sub-topology>_<partition>`). */
+  readonly tasks = new Map<string, StreamTask>();
+  /** Source topic -> the sub-topology reading it, and its tasks indexed by partition (the hot lookup). */
+  private readonly subtopologyOf = new Map<string, Subtopology>();
+  private readonly byTopic = new Map<string, (StreamTask | undefined)[]>();
   readonly stats: CommitStats = { commits: 0, aborts: 0, lastCommitChangelogRecords: 0, maxCommitChangelogRecords: 0, restores: [] };
   lastCommitAt = Date.now();
   private changelogWrites = 0;
@@ -81,6 +86,23 @@ export class TaskManager {
       storePath: (taskId, store) => stateDir.storePath(taskId, store),
     };
     for (const s of topology.stores) if (s.changelog) collector.registerChangelog(this.io.changelogTopic(s.name));
+    for (const sub of topology.subtopologies) {
+      for (const topic of sub.sourceTopics) {
+        this.subtopologyOf.set(topic, sub);
+        this.byTopic.set(topic, []);
+      }
+    }
+  }
+
+  /** The task that processes `topic`'s `partition`, if this instance owns it. */
+  taskFor(topic: string, partition: number): StreamTask | undefined {
+    return this.byTopic.get(topic)?.[partition];
+  }
+
+  /** The task of `partition` that holds store `name`, if this instance owns it. */
+  taskWithStore(name: string, partition: number): StreamTask | undefined {
+    for (const t of this.tasks.values()) if (t.partition === partition && t.stores.has(name)) return t;
+    return undefined;
   }
 
   setProducer(producer: NativeProducer): void {
@@ -166,17 +188,23 @@ export class TaskManager {
   }
 
   /**
-   * New partitions: create their tasks, restore their stores (before any processing), initialise
-   * processors with the committed stream time, then hand the partitions to the consumer at the
-   * committed offsets.
+   * New partitions: create their tasks (one per sub-topology and partition), restore their stores
+   * (before any processing), initialise processors with the committed stream time, then hand the
+   * partitions to the consumer at the committed offsets.
    */
   async assign(partitions: TopicPartition[]): Promise<void> {
     const started = Date.now();
     const offsets = await this.committedOffsets(partitions);
-    const numbers = [...new Set(partitions.map((p) => p.partition))].sort((a, b) => a - b);
+    const wanted = new Map<string, { sub: Subtopology; partition: number }>();
+    for (const tp of partitions) {
+      const sub = this.subtopology(tp.topic);
+      wanted.set(taskId(sub.id, tp.partition), { sub, partition: tp.partition });
+    }
     const created: StreamTask[] = [];
     try {
-      for (const p of numbers) created.push(new StreamTask(this.topology, p, this.io, (spec) => this.changelogWriter(spec, p)));
+      for (const { sub, partition } of [...wanted.values()].sort((a, b) => a.sub.id - b.sub.id || a.partition - b.partition)) {
+        created.push(new StreamTask(sub, partition, this.io, (spec) => this.changelogWriter(spec, partition)));
+      }
       const jobs = await this.restorer.plan(
         created.flatMap((task) =>
           [...task.stores.values()].filter((s) => s.spec.changelog).map((store) => ({ task, store, topic: this.io.changelogTopic(store.name) })),
@@ -191,7 +219,7 @@ export class TaskManager {
       this.stats.restores.push(summary);
       for (const task of created) {
         let st = -Infinity;
-        for (const o of offsets.filter((x) => x.partition === task.partition)) {
+        for (const o of offsets.filter((x) => x.partition === task.partition && task.subtopology.sourceTopics.includes(x.topic))) {
           st = Math.max(st, parseMetadata(o.metadata).st ?? -Infinity);
           if (o.offset >= 0) task.setStartOffset(o.topic, o.offset);
         }
@@ -201,14 +229,17 @@ export class TaskManager {
       for (const t of created) t.close();
       throw err;
     }
-    for (const t of created) this.tasks.set(t.partition, t);
+    for (const t of created) {
+      this.tasks.set(t.id, t);
+      for (const topic of t.subtopology.sourceTopics) this.byTopic.get(topic)![t.partition] = t;
+    }
     this.consumer.assign(
       partitions.map((tp) => {
         const o = offsets.find((x) => x.topic === tp.topic && x.partition === tp.partition);
         return o && o.offset >= 0 ? { topic: tp.topic, partition: tp.partition, offset: o.offset } : { topic: tp.topic, partition: tp.partition };
       }),
     );
-    this.metrics.tasks.set(this.tasks.size);
+    this.metrics.tasks.set({}, this.tasks.size);
     this.metrics.rebalances.inc();
     this.lastCommitAt = Date.now();
     this.logger.info('tasks assigned', { tasks: created.map((t) => t.id), ms: Date.now() - started });
@@ -231,16 +262,18 @@ export class TaskManager {
         await this.abortQuietly();
       }
     }
-    const numbers = new Set(partitions.map((p) => p.partition));
-    for (const [p, t] of this.tasks) {
-      if (!numbers.has(p)) continue;
+    const revoked = new Set(partitions.map((tp) => taskId(this.subtopology(tp.topic).id, tp.partition)));
+    for (const id of revoked) {
+      const t = this.tasks.get(id);
+      if (!t) continue;
       t.close();
-      this.tasks.delete(p);
+      this.tasks.delete(id);
+      for (const topic of t.subtopology.sourceTopics) delete this.byTopic.get(topic)![t.partition];
     }
     this.consumer.unassign();
-    this.metrics.tasks.set(this.tasks.size);
+    this.metrics.tasks.set({}, this.tasks.size);
     this.metrics.rebalances.inc();
-    this.logger.info('tasks revoked', { partitions: [...numbers], lost });
+    this.logger.info('tasks revoked', { tasks: [...revoked], lost });
   }
 
   /** Aborts and rolls back, swallowing errors (the caller is giving the tasks up anyway). */
@@ -261,7 +294,8 @@ export class TaskManager {
   closeAll(): void {
     for (const t of this.tasks.values()) t.close();
     this.tasks.clear();
-    this.metrics.tasks.set(0);
+    for (const list of this.byTopic.values()) list.length = 0;
+    this.metrics.tasks.set({}, 0);
   }
 
   private afterCommit(now: number, started: number): void {
@@ -285,6 +319,12 @@ export class TaskManager {
     }
     this.metrics.commitLatency.observe((performance.now() - started) / 1000);
     this.lastCommitAt = now;
+  }
+
+  private subtopology(topic: string): Subtopology {
+    const sub = this.subtopologyOf.get(topic);
+    if (!sub) throw new StreamsFatalError(`assigned topic ${topic} is not a source of the topology`);
+    return sub;
   }
 
   private offsetsToCommit(): TopicPartitionOffsetAndMetadata[] {

@@ -2,7 +2,7 @@ import type { MessageHeader } from '@confluentinc/kafka-javascript/types/rdkafka
 import { PoisonRecordError, StreamsFatalError, TopologyError } from '../../errors.js';
 import type { Cancellable, Processor, ProcessorContext, PunctuationType } from '../../processor/processor.js';
 import type { RecordMetadata, StreamRecord } from '../../processor/record.js';
-import type { SourceNodeDef, Topology } from '../../processor/topology.js';
+import type { SourceNodeDef, Subtopology } from '../../processor/topology.js';
 import type { StoreSpec } from '../../state/store-builders.js';
 import type { StateStore } from '../../state/stores.js';
 import { SqliteKeyValueStore } from '../state/key-value-store.js';
@@ -36,7 +36,8 @@ export interface TaskStats {
 const SAMPLE_EVERY = 64;
 
 /**
- * One task: one input partition (of every source topic), its processor instances and its stores.
+ * One task: one sub-topology on one input partition (of each of its source topics), its processor
+ * instances and its stores. Its id is Kafka Streams' `<sub-topology>_<partition>`.
  * Processing is synchronous per record; the only await is a serde's `prepare` promise, handed back
  * to the caller. Commits are driven from outside (the task manager's commit sequence, or the test
  * driver), through `flush` / `commitLocal` / `rollback`.
@@ -61,16 +62,16 @@ export class StreamTask {
   private initialized = false;
 
   constructor(
-    topology: Topology,
+    readonly subtopology: Subtopology,
     readonly partition: number,
     readonly io: TaskIO,
     changelogWriter: (store: StoreSpec) => ChangelogWriter | undefined,
   ) {
-    this.id = `task-${partition}`;
+    this.id = taskId(subtopology.id, partition);
     this.lastRecordWallClock = io.now();
-    for (const spec of topology.stores) this.stores.set(spec.name, this.openStore(spec, changelogWriter(spec)));
+    for (const spec of subtopology.stores) this.stores.set(spec.name, this.openStore(spec, changelogWriter(spec)));
     const byName = new Map<string, ProcessorNode>();
-    for (const def of topology.nodes) {
+    for (const def of subtopology.nodes) {
       let processor: Processor<unknown, unknown>;
       if (def.kind === 'source') processor = new ForwardProcessor();
       else if (def.kind === 'sink') processor = new SinkProcessor(def.topic, def.serde, io);
@@ -327,6 +328,10 @@ export class StreamTask {
     if (spec.kind === 'key-value') return new SqliteKeyValueStore(spec, path, changelog, this.io.cacheMaxEntries);
     return new SqliteWindowStore(spec, path, changelog, this.io.cacheMaxEntries);
   }
+}
+
+export function taskId(subtopology: number, partition: number): string {
+  return `${subtopology}_${partition}`;
 }
 
 function keyBuffer(key: Buffer | string | null | undefined): Buffer | null {
