@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import kafka from '@confluentinc/kafka-javascript';
 import type { Message } from '@confluentinc/kafka-javascript/types/rdkafka.js';
-import { baseClientConfig, connectionFromEnv, ensureTopics, KafkaAdmin } from '@candlestream/kafka';
+import { baseClientConfig, baseConsumerConfig, connectionFromEnv, ensureTopics, KafkaAdmin } from '@candlestream/kafka';
 import { candleSerde, pipelineRegistry } from '@candlestream/pipeline';
 import { LakeQuery, SYNTHETIC_SYMBOLS, SyntheticCandles } from '@candlestream/compactor';
 
@@ -68,7 +68,7 @@ async function produce(): Promise<void> {
 async function readAll(decode: boolean): Promise<number> {
   const serde = decode ? await candleSerde(pipelineRegistry(conn.registryUrl), topic) : null;
   const consumer = new KafkaConsumer(
-    { ...baseClientConfig(conn, 'bench-reader'), 'group.id': `bench-reader-${id}-${decode}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed' },
+    { ...baseConsumerConfig(conn, 'bench-reader'), 'group.id': `bench-reader-${id}-${decode}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed' },
     { 'auto.offset.reset': 'earliest' },
   );
   await new Promise<void>((res, rej) => consumer.connect({}, (e) => (e ? rej(e) : res())));

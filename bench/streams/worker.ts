@@ -6,7 +6,7 @@
  *   latency-app  windowed aggregation emitting on update, carrying the newest input sequence number
  *   key-count    count per key in a key-value store (1M keys: restore and resume)
  */
-import { baseClientConfig, connectionFromEnv } from '@candlestream/kafka';
+import { baseClientConfig, baseConsumerConfig, connectionFromEnv } from '@candlestream/kafka';
 import { createLogger } from '@candlestream/metrics';
 import { KafkaStreams, Serdes, StreamsBuilder, TimeWindows, type ProcessingGuarantee, type Serde } from '@candlestream/streams';
 import kafka from '@confluentinc/kafka-javascript';
@@ -158,7 +158,7 @@ async function runPassthrough(): Promise<void> {
   } as unknown as ProducerGlobalConfig);
   producer.on('delivery-report', () => undefined);
   const consumer = new KafkaConsumer({
-    ...baseClientConfig(conn, 'bench-passthrough'),
+    ...baseConsumerConfig(conn, 'bench-passthrough'),
     'group.id': spec.applicationId,
     'enable.auto.commit': false,
     'enable.auto.offset.store': false,

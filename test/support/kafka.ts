@@ -82,6 +82,7 @@ export class TestProducer {
   }
 
   close(): Promise<void> {
+    this.producer.setPollInterval(0); // no poll tick while the native handle is destroyed
     return new Promise((resolve) => this.producer.disconnect(() => resolve()));
   }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ensureTopics, KafkaAdmin, registerGroupLagGauge } from '@candlestream/kafka';
-import { createLogger, createRegistry, runMain, startMetricsServer } from '@candlestream/metrics';
+import { aborted, createLogger, createRegistry, runMain, startMetricsServer } from '@candlestream/metrics';
 import { candleSerde, candleTopic, candleUpdatesTopic, initPipeline, pipelineRegistry, tradeSerde } from '@candlestream/pipeline';
 import { KafkaStreams, type Serde } from '@candlestream/streams';
 import type { Candle } from '@candlestream/market';
@@ -60,8 +60,9 @@ runMain(async (signal) => {
   });
   process.stderr.write(`processor: /metrics, /healthz and /candles/<EXCHANGE>:<SYMBOL>?interval=1m on :${server.port}\n`);
 
+  // Listen before starting: a signal during start-up must stop the app too, not be lost.
+  const stopped = aborted(signal);
   await Promise.all([streams.start(), spreads.start()]);
-  const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   // Ends when asked to stop, or when the library stops on its own (fenced, fatal error).
   await Promise.race([stopped, streams.done(), spreads.done()]);
   const failed = streams.state === 'failed' || spreads.state === 'failed';

@@ -15,9 +15,3 @@ export async function startMetrics(port: number | null, metrics: ProducerMetrics
   log.info('metrics server listening', { port: server.port, metrics: `/metrics`, health: '/healthz' });
   return server;
 }
-
-/** Resolves when `signal` aborts (SIGINT/SIGTERM via runMain). */
-export function aborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}

@@ -36,3 +36,14 @@ export function baseClientConfig(conn: ConnectionConfig, clientId: string): Reco
     'log.connection.close': false,
   };
 }
+
+/**
+ * `baseClientConfig` plus what every consumer of ours needs for throughput. librdkafka
+ * postpones a partition's next fetch by `fetch.queue.backoff.ms` (default 1000 ms) whenever its local
+ * queue is over `queued.min.messages` / `queued.max.messages.kbytes`; a consumer that drains its
+ * queue in well under a second then sits idle for the rest of it. Measured with the processor's
+ * pass-through on 1M real trades: 48k records/s with the default, 90-122k with 10 ms.
+ */
+export function baseConsumerConfig(conn: ConnectionConfig, clientId: string): Record<string, string | number | boolean> {
+  return { ...baseClientConfig(conn, clientId), 'fetch.queue.backoff.ms': 10 };
+}

@@ -1,6 +1,6 @@
 export { KafkaAdmin } from './admin.js';
 export { AvroSerde } from './avro-serde.js';
-export { baseClientConfig, connectionFromEnv, DEFAULT_BROKERS, DEFAULT_REGISTRY_URL, type ConnectionConfig } from './config.js';
+export { baseClientConfig, baseConsumerConfig, connectionFromEnv, DEFAULT_BROKERS, DEFAULT_REGISTRY_URL, type ConnectionConfig } from './config.js';
 export type { TopicConfigs } from './describe-configs.js';
 export { groupLag, type PartitionLag } from './lag.js';
 export { registerGroupLagGauge } from './lag-metrics.js';

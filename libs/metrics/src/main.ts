@@ -29,3 +29,9 @@ export function runMain(main: (signal: AbortSignal) => Promise<void>): void {
 function exitCodeOf(e: Error): number {
   return /^(ConfigError|BrokerUnavailableError|RegistryUnavailableError|TopicMismatchError|SchemaIncompatibleError|.*ConfigError)$/.test(e.name) ? 2 : 1;
 }
+
+/** Resolves when `signal` (runMain's) aborts: SIGINT or SIGTERM, including one that came already. */
+export function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -1,6 +1,6 @@
 import kafka from '@confluentinc/kafka-javascript';
 import type { LibrdKafkaError, Message, TopicPartition, TopicPartitionOffset } from '@confluentinc/kafka-javascript/types/rdkafka.js';
-import { baseClientConfig, BrokerUnavailableError, type ConnectionConfig } from '@candlestream/kafka';
+import { baseConsumerConfig, BrokerUnavailableError, type ConnectionConfig } from '@candlestream/kafka';
 import type { Logger } from '@candlestream/metrics';
 
 const { KafkaConsumer, CODES } = kafka;
@@ -55,7 +55,7 @@ export class CandleConsumer {
     const ref: { current?: CandleConsumer } = {};
     const consumer = new KafkaConsumer(
       {
-        ...baseClientConfig(opts.conn, opts.clientId ?? 'compactor'),
+        ...baseConsumerConfig(opts.conn, opts.clientId ?? 'compactor'),
         'group.id': opts.groupId,
         'group.instance.id': opts.instanceId,
         'enable.auto.commit': false,

@@ -88,6 +88,8 @@ export class DeadLetterProducer implements DeadLetterSink {
   }
 
   close(): Promise<void> {
+    // A poll tick while the binding destroys the native handle polls freed memory (SIGSEGV): stop it first.
+    this.producer.setPollInterval(0);
     return new Promise((resolve) => this.producer.disconnect(() => resolve()));
   }
 }

@@ -1,3 +1,4 @@
+import { aborted } from '@candlestream/metrics';
 import type { LiveConfig } from '../config.js';
 import { describeKafka, describeWs } from '../config.js';
 import { TradeIdTracker } from '../exchanges/gaps.js';
@@ -8,7 +9,7 @@ import { preflight } from '../kafka/preflight.js';
 import { ProducerMetrics } from '../metrics.js';
 import { JsonlRecorder } from '../record/jsonl-recorder.js';
 import { humanMs } from '../cli/options.js';
-import { aborted, log, printBanner, startMetrics } from '../runtime.js';
+import { log, printBanner, startMetrics } from '../runtime.js';
 import { FeedConnection } from '../ws/feed-connection.js';
 
 /**

@@ -1,8 +1,9 @@
+import { aborted } from '@candlestream/metrics';
 import { describeWs, type RecordConfig } from '../config.js';
 import { ProducerMetrics } from '../metrics.js';
 import { JsonlRecorder } from '../record/jsonl-recorder.js';
 import { humanMs } from '../cli/options.js';
-import { aborted, log, printBanner, startMetrics } from '../runtime.js';
+import { log, printBanner, startMetrics } from '../runtime.js';
 import { FeedConnection } from '../ws/feed-connection.js';
 
 /**

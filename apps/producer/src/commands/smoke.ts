@@ -1,5 +1,5 @@
 import kafka from '@confluentinc/kafka-javascript';
-import { baseClientConfig, type ConnectionConfig } from '@candlestream/kafka';
+import { baseClientConfig, baseConsumerConfig, type ConnectionConfig } from '@candlestream/kafka';
 import { Decimal, type Trade } from '@candlestream/market';
 import { initPipeline, pipelineRegistry, tradeSerde, TRADES_TOPIC } from '@candlestream/pipeline';
 
@@ -27,7 +27,7 @@ export async function smokeCommand(conn: ConnectionConfig): Promise<void> {
   await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
   console.log(`produced trade ${trade.tradeId} to ${TRADES_TOPIC}[0]@${offset} (schema id ${serde.schemaId})`);
 
-  const consumer = new KafkaConsumer({ ...baseClientConfig(conn, 'smoke'), 'group.id': `smoke-${now}`, 'isolation.level': 'read_committed', 'enable.auto.commit': false }, {});
+  const consumer = new KafkaConsumer({ ...baseConsumerConfig(conn, 'smoke'), 'group.id': `smoke-${now}`, 'isolation.level': 'read_committed', 'enable.auto.commit': false }, {});
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   consumer.assign([{ topic: TRADES_TOPIC, partition: 0, offset }]);
   const deadline = Date.now() + 10_000;

@@ -1,6 +1,6 @@
 import kafka from '@confluentinc/kafka-javascript';
 import type { Message } from '@confluentinc/kafka-javascript/types/rdkafka.js';
-import { baseClientConfig, KafkaAdmin, type ConnectionConfig, type TopicSpec } from '@candlestream/kafka';
+import { baseConsumerConfig, KafkaAdmin, type ConnectionConfig, type TopicSpec } from '@candlestream/kafka';
 import { parsePosition, type ReplayPosition } from '../replay/positions.js';
 
 const { KafkaConsumer } = kafka;
@@ -28,7 +28,7 @@ export async function readPosition(conn: ConnectionConfig, topic: string, key: s
   const pending = new Map([...marks].filter(([, w]) => w.high > w.low).map(([p, w]) => [p, w.high]));
   if (pending.size === 0) return undefined;
   const consumer = new KafkaConsumer(
-    { ...baseClientConfig(conn, 'candlestream-producer-positions'), 'group.id': `candlestream-positions-reader-${process.pid}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed' },
+    { ...baseConsumerConfig(conn, 'candlestream-producer-positions'), 'group.id': `candlestream-positions-reader-${process.pid}`, 'enable.auto.commit': false, 'isolation.level': 'read_committed' },
     { 'auto.offset.reset': 'earliest' },
   );
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));

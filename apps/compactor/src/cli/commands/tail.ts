@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import kafka from '@confluentinc/kafka-javascript';
 import type { Message, TopicPartitionOffset } from '@confluentinc/kafka-javascript/types/rdkafka.js';
-import { baseClientConfig, ConfigError, KafkaAdmin, SerdeError, type ConnectionConfig } from '@candlestream/kafka';
+import { baseConsumerConfig, ConfigError, KafkaAdmin, SerdeError, type ConnectionConfig } from '@candlestream/kafka';
 import type { Candle } from '@candlestream/market';
 import { createLogger, type Level } from '@candlestream/metrics';
 import { candleTopic, pipelineRegistry } from '@candlestream/pipeline';
@@ -83,7 +83,7 @@ export async function tailCommand(argv: string[], env: NodeJS.ProcessEnv, io: Co
 
   const consumer = new KafkaConsumer(
     {
-      ...baseClientConfig(conn, 'compactor-tail'),
+      ...baseConsumerConfig(conn, 'compactor-tail'),
       'group.id': `compactor-tail-${randomBytes(4).toString('hex')}`,
       'enable.auto.commit': false,
       'isolation.level': 'read_committed',

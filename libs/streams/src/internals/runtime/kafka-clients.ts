@@ -1,4 +1,4 @@
-import { baseClientConfig } from '@candlestream/kafka';
+import { baseClientConfig, baseConsumerConfig } from '@candlestream/kafka';
 import kafka from '@confluentinc/kafka-javascript';
 import type {
   ConsumerGlobalConfig,
@@ -40,7 +40,7 @@ export type RebalanceCallback = (err: LibrdKafkaError, assignment: TopicPartitio
 /** The processing consumer: group member with static membership, manual offsets, read_committed. */
 export function createConsumer(c: ResolvedStreamsConfig, onRebalance: RebalanceCallback): Consumer {
   const conf = {
-    ...baseClientConfig(c.connection, `${c.applicationId}-${c.groupInstanceId}-consumer`),
+    ...baseConsumerConfig(c.connection, `${c.applicationId}-${c.groupInstanceId}-consumer`),
     'group.id': c.applicationId,
     'group.instance.id': c.groupInstanceId,
     'session.timeout.ms': c.sessionTimeoutMs,
@@ -71,7 +71,7 @@ export function createConsumer(c: ResolvedStreamsConfig, onRebalance: RebalanceC
 /** The restore consumer: no group membership, assign() only, read_committed. */
 export function createRestoreConsumer(c: ResolvedStreamsConfig): Consumer {
   const conf = {
-    ...baseClientConfig(c.connection, `${c.applicationId}-${c.groupInstanceId}-restore`),
+    ...baseConsumerConfig(c.connection, `${c.applicationId}-${c.groupInstanceId}-restore`),
     'group.id': `${c.applicationId}-restore`,
     'enable.auto.commit': false,
     'enable.auto.offset.store': false,
@@ -122,6 +122,11 @@ export function connectClient(client: Consumer | NativeProducer, timeoutMs = 10_
 export function disconnectClient(client: Consumer | NativeProducer, timeoutMs = 5000): Promise<void> {
   return new Promise((resolve) => {
     if (!client.isConnected()) return resolve();
+    // The binding clears a producer's setPollInterval timer only on 'disconnected', after it destroyed
+    // the native handle on a worker thread; a tick during that destroy polls a freed handle (SIGSEGV
+    // in Producer::NodePoll -> rd_kafka_poll). Stop it first: the flush inside disconnect() serves
+    // the remaining delivery reports itself.
+    if (client instanceof Producer) client.setPollInterval(0);
     const timer = setTimeout(resolve, timeoutMs);
     (client as Consumer).disconnect(() => {
       clearTimeout(timer);
