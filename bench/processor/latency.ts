@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafka from '@confluentinc/kafka-javascript';
 import type { Message } from '@confluentinc/kafka-javascript/types/rdkafka.js';
-import { baseClientConfig } from '@candlestream/kafka';
+import { baseConsumerConfig } from '@candlestream/kafka';
 import { Decimal, type Trade } from '@candlestream/market';
-import { candleSerde, pipelineRegistry, tradeSerde } from '@candlestream/pipeline';
+import { candleSerde, initPipeline, pipelineRegistry, tradeSerde } from '@candlestream/pipeline';
 import { conn, createTopic, endOffsets, TestProducer, uniqueName } from '../../test/support/kafka.js';
 import { peakRssMb, percentile, startNode, stop } from './support/measure.js';
 
@@ -20,11 +20,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const SYMBOLS = 10;
 const work = mkdtempSync(join(tmpdir(), 'bench-latency-'));
 const registry = pipelineRegistry(conn.registryUrl);
+// The tail reads candles.1m.updates from its current end: on a new cluster it must exist first.
+await initPipeline(conn, 4);
 const { KafkaConsumer } = kafka;
 
 async function tail(topic: string, onMessage: (m: Message, now: number) => void): Promise<() => Promise<void>> {
   const from = await endOffsets(topic);
-  const consumer = new KafkaConsumer({ ...baseClientConfig(conn, 'bench-latency'), 'group.id': uniqueName('lat'), 'isolation.level': 'read_committed', 'enable.auto.commit': false, 'fetch.wait.max.ms': 5 }, {});
+  const consumer = new KafkaConsumer({ ...baseConsumerConfig(conn, 'bench-latency'), 'group.id': uniqueName('lat'), 'isolation.level': 'read_committed', 'enable.auto.commit': false, 'fetch.wait.max.ms': 5 }, {});
   await new Promise<void>((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   consumer.assign(Object.entries(from).map(([p, offset]) => ({ topic, partition: Number(p), offset })));
   consumer.setDefaultConsumeTimeout(5);
