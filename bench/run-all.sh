@@ -49,5 +49,6 @@ for b in "${selected[@]}"; do
     echo >>"$tmp"
   done
 done
+echo "All benchmarks (with set-up, stack check and build) took ${SECONDS} s." >>"$tmp"
 mv "$tmp" "$out"
 echo "[bench] results in $out"
