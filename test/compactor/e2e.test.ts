@@ -6,7 +6,8 @@ import type { Candle } from '@candlestream/market';
 import { candleSerde, pipelineRegistry } from '@candlestream/pipeline';
 import { candleFingerprint, FINGERPRINT_SQL, SyntheticCandles } from '@candlestream/compactor';
 import { conn, createTopic, readTopic, TestProducer, uniqueName, withAdmin } from '../support/kafka.js';
-import { candleRecords, compactor, killAll, compactorOk, freePort, lakeRows, produceTransactional, sleep } from './helpers.js';
+import { freePort } from '../support/apps.js';
+import { candleRecords, compactor, killAll, compactorOk, lakeRows, produceTransactional, sleep } from './helpers.js';
 
 /**
  * The whole path on the real stack: candles produced (transactionally, plus an aborted transaction and

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Candle } from '@candlestream/market';
@@ -108,16 +107,6 @@ export async function compactorOk(args: string[], env: Record<string, string> = 
   return c.stdout();
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 /** In-process query over the lake (as `compactor query` sees it), rows as string arrays. */
 export async function lakeRows(lakeDir: string, sql: string): Promise<string[][]> {

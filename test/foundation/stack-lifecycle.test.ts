@@ -5,16 +5,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/apps.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// A second, throw-away stack on other ports, so the shared one the other tests use is not touched.
+// A second, throw-away stack on free ports, so neither the shared stack the other tests use nor
+// anything else running on this machine is touched.
 const dir = mkdtempSync(join(tmpdir(), 'candlestream-stack-'));
+const [kafkaPort, controllerPort, registryPort] = [await freePort(), await freePort(), await freePort()];
 const env = {
   ...process.env,
   CANDLESTREAM_STACK_DIR: dir,
-  CANDLESTREAM_KAFKA_PORT: '29092',
-  CANDLESTREAM_CONTROLLER_PORT: '29093',
-  CANDLESTREAM_REGISTRY_PORT: '28081',
+  CANDLESTREAM_KAFKA_PORT: String(kafkaPort),
+  CANDLESTREAM_CONTROLLER_PORT: String(controllerPort),
+  CANDLESTREAM_REGISTRY_PORT: String(registryPort),
 };
 const run = (script: string): string =>
   execFileSync('bash', [`deploy/local/${script}`], { cwd: ROOT, env, encoding: 'utf8', timeout: 150_000 });
@@ -46,8 +49,8 @@ describe('local stack scripts', () => {
     run('stack-up.sh');
     const kafka = pidOf('kafka');
     const registry = pidOf('registry');
-    expect(await portOpen(29092)).toBe(true);
-    expect(await portOpen(28081)).toBe(true);
+    expect(await portOpen(kafkaPort)).toBe(true);
+    expect(await portOpen(registryPort)).toBe(true);
 
     const second = run('stack-up.sh');
     expect(second).toMatch(/kafka already running/);
@@ -58,8 +61,8 @@ describe('local stack scripts', () => {
     run('stack-down.sh');
     expect(alive(kafka)).toBe(false);
     expect(alive(registry)).toBe(false);
-    expect(await portOpen(29092)).toBe(false);
-    expect(await portOpen(28081)).toBe(false);
+    expect(await portOpen(kafkaPort)).toBe(false);
+    expect(await portOpen(registryPort)).toBe(false);
     expect(run('stack-down.sh')).toMatch(/down/); // down twice is harmless too
   });
 });
