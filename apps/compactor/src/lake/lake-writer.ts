@@ -12,6 +12,7 @@ import {
   existsSync,
   fileSize,
   fsyncPath,
+  fsyncPathAsync,
   listDir,
   moveInto,
   removeFile,
@@ -265,6 +266,7 @@ export class LakeWriter {
     const list = (values: readonly string[]): string => `[${values.map(quotedString).join(', ')}]`;
     const compression = this.opts.compression ?? 'zstd';
     const level = compression === 'zstd' ? `, COMPRESSION_LEVEL ${this.opts.compressionLevel ?? 1}` : '';
+    const syncs: Promise<void>[] = [];
     const writeOne = async (conn: DuckDBConnection, k: number, part: BatchPart): Promise<StagedFile> => {
       const path = join(dir, `part-${k}.parquet`);
       await conn.run(`COPY (
@@ -282,7 +284,12 @@ export class LakeWriter {
           CAST(kafka_offset AS BIGINT) AS kafka_offset
         FROM ${batch.table} WHERE part = ${k}
       ) TO ${quotedString(path)} (FORMAT parquet, COMPRESSION ${compression}${level}, ROW_GROUP_SIZE ${this.opts.rowGroupSize ?? 122_880})`);
-      if (this.fsync) fsyncPath(path);
+      // Synced in the background: the connection goes on to its next file meanwhile.
+      if (this.fsync) {
+        const synced = fsyncPathAsync(path);
+        synced.catch(() => undefined); // awaited below; not "unhandled" if a COPY fails first
+        syncs.push(synced);
+      }
       return { path, part, date: utcDate(part.day * MS_PER_DAY), bytes: fileSize(path) };
     };
     // Several files at once, one per writer connection (see writeParallelism).
@@ -293,6 +300,8 @@ export class LakeWriter {
         for (let k = next++; k < batch.parts.length; k = next++) out[k] = await writeOne(conn, k, batch.parts[k]!);
       }),
     );
+    // Every staged file is on disk before `stage` returns (and so before any journal names it).
+    await Promise.all(syncs);
     return out;
   }
 

@@ -22,6 +22,8 @@ import { isValidInterval, isValidTopic, tpKey, type OffsetRange } from './layout
 const CHUNK_ROWS = 2048;
 /** DECIMAL(38, s) holds |units| < 10^38 whatever the scale. */
 const UNITS_LIMIT = 10n ** 38n;
+/** Precomputed: negating a bigint allocates, and `units` runs 11 times per row. */
+const NEG_UNITS_LIMIT = -UNITS_LIMIT;
 const MS_PER_DAY = 86_400_000;
 /** Bounds that keep a batch's (partition, interval, day) key an exact integer. */
 const MAX_DAY = 131_072;
@@ -99,6 +101,69 @@ export interface BatchPart {
   day: number;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The 16-byte slots of a DECIMAL(38, s) vector as int64 words (DuckDB's hugeint: lower word, then
+ * upper), or null when this version of @duckdb/node-api does not expose the vector's buffer the way
+ * expected (then `setItem` is used). Writing the words directly skips the two value objects and three
+ * bigint splits `setItem` costs per value; `flush` still copies the same buffer into the chunk.
+ */
+function int128Words(vec: DuckDBDecimal128Vector): BigInt64Array | null {
+  const view = (vec as unknown as { dataView?: unknown }).dataView;
+  if (!(view instanceof DataView) || view.byteLength !== CHUNK_ROWS * 16 || view.byteOffset % 8 !== 0) return null;
+  return new BigInt64Array(view.buffer, view.byteOffset, CHUNK_ROWS * 2);
+}
+
+/** Int64 items of a TIMESTAMPTZ vector (same fallback as `int128Words`). */
+function int64Items(vec: DuckDBTimestampTZVector): BigInt64Array | null {
+  const items = (vec as unknown as { items?: unknown }).items;
+  return items instanceof BigInt64Array && items.length === CHUNK_ROWS ? items : null;
+}
+
+/** A DECIMAL(38, scale) column of the staging chunk. `units` is already range-checked (`units()`). */
+class DecimalColumn {
+  private readonly words: BigInt64Array | null;
+
+  constructor(
+    private readonly vec: DuckDBDecimal128Vector,
+    private readonly scale: number,
+  ) {
+    this.words = int128Words(vec);
+  }
+
+  set(i: number, u: bigint): void {
+    const w = this.words;
+    if (w === null) {
+      this.vec.setItem(i, new DuckDBDecimalValue(u, 38, this.scale));
+    } else if (u >= INT64_MIN && u <= INT64_MAX) {
+      w[2 * i] = u;
+      w[2 * i + 1] = u < 0n ? -1n : 0n;
+    } else {
+      // BigInt64Array stores a bigint modulo 2^64: the low word's bits; |u| < 10^38 < 2^127 keeps the
+      // arithmetic shift in int64.
+      w[2 * i] = u;
+      w[2 * i + 1] = u >> 64n;
+    }
+  }
+}
+
+/** A TIMESTAMPTZ column of the staging chunk, set from epoch milliseconds (a safe integer). */
+class TimestampColumn {
+  private readonly items: BigInt64Array | null;
+
+  constructor(private readonly vec: DuckDBTimestampTZVector) {
+    this.items = int64Items(vec);
+  }
+
+  setMillis(i: number, ms: number): void {
+    const micros = BigInt(ms) * 1000n;
+    if (this.items === null) this.vec.setItem(i, new DuckDBTimestampTZValue(micros));
+    else this.items[i] = micros;
+  }
+}
+
 interface Vectors {
   exchange: DuckDBIntegerVector;
   symbol: DuckDBIntegerVector;
@@ -150,6 +215,41 @@ function vectorsOf(chunk: DuckDBDataChunk): Vectors {
   };
 }
 
+/** The timestamp and decimal columns, written through their buffers (see `DecimalColumn`). */
+interface Columns {
+  openTime: TimestampColumn;
+  closeTime: TimestampColumn;
+  open: DecimalColumn;
+  high: DecimalColumn;
+  low: DecimalColumn;
+  close: DecimalColumn;
+  volume: DecimalColumn;
+  quoteVolume: DecimalColumn;
+  takerBuyVolume: DecimalColumn;
+  takerBuyQuoteVolume: DecimalColumn;
+  vwap: DecimalColumn;
+  priceChange: DecimalColumn;
+  priceChangePercent: DecimalColumn;
+}
+
+function columnsOf(v: Vectors): Columns {
+  return {
+    openTime: new TimestampColumn(v.openTime),
+    closeTime: new TimestampColumn(v.closeTime),
+    open: new DecimalColumn(v.open, PRICE_SCALE),
+    high: new DecimalColumn(v.high, PRICE_SCALE),
+    low: new DecimalColumn(v.low, PRICE_SCALE),
+    close: new DecimalColumn(v.close, PRICE_SCALE),
+    volume: new DecimalColumn(v.volume, PRICE_SCALE),
+    quoteVolume: new DecimalColumn(v.quoteVolume, QUOTE_SCALE),
+    takerBuyVolume: new DecimalColumn(v.takerBuyVolume, PRICE_SCALE),
+    takerBuyQuoteVolume: new DecimalColumn(v.takerBuyQuoteVolume, QUOTE_SCALE),
+    vwap: new DecimalColumn(v.vwap, PRICE_SCALE),
+    priceChange: new DecimalColumn(v.priceChange, PRICE_SCALE),
+    priceChangePercent: new DecimalColumn(v.priceChangePercent, PRICE_SCALE),
+  };
+}
+
 /** Exact units at `scale`, refused (not rounded) when digits would be lost or DECIMAL(38) overflows. */
 function units(d: Decimal, scale: number, field: string): bigint {
   let u: bigint;
@@ -161,7 +261,7 @@ function units(d: Decimal, scale: number, field: string): bigint {
       throw new RowRejectedError('decimal-scale', `${field} ${d.toString()} has more than ${scale} decimals`);
     }
   }
-  if (u >= UNITS_LIMIT || u <= -UNITS_LIMIT) {
+  if (u >= UNITS_LIMIT || u <= NEG_UNITS_LIMIT) {
     throw new RowRejectedError('decimal-overflow', `${field} ${d.toString()} does not fit DECIMAL(38,${scale})`);
   }
   return u;
@@ -189,6 +289,7 @@ interface PartitionState {
 export class StagingBatch {
   private readonly chunk: DuckDBDataChunk;
   private readonly v: Vectors;
+  private readonly k: Columns;
   private readonly allVectors: readonly { flush(): void }[];
   private pos = 0;
   private sealed = false;
@@ -210,6 +311,7 @@ export class StagingBatch {
   ) {
     this.chunk = DuckDBDataChunk.create(STAGING.map(([, t]) => t), CHUNK_ROWS);
     this.v = vectorsOf(this.chunk);
+    this.k = columnsOf(this.v);
     // Kept by reference: the chunk drops its cached vector objects whenever its row count changes.
     this.allVectors = Object.values(this.v);
   }
@@ -253,20 +355,21 @@ export class StagingBatch {
     v.symbol.setItem(i, d.symbols.id(c.symbol));
     v.pair.setItem(i, d.pairs.id(c.pair));
     v.part.setItem(i, part);
-    v.openTime.setItem(i, new DuckDBTimestampTZValue(BigInt(openMs) * 1000n));
-    v.closeTime.setItem(i, new DuckDBTimestampTZValue(BigInt(closeMs) * 1000n));
-    v.open.setItem(i, new DuckDBDecimalValue(open, 38, PRICE_SCALE));
-    v.high.setItem(i, new DuckDBDecimalValue(high, 38, PRICE_SCALE));
-    v.low.setItem(i, new DuckDBDecimalValue(low, 38, PRICE_SCALE));
-    v.close.setItem(i, new DuckDBDecimalValue(close, 38, PRICE_SCALE));
-    v.volume.setItem(i, new DuckDBDecimalValue(volume, 38, PRICE_SCALE));
-    v.quoteVolume.setItem(i, new DuckDBDecimalValue(quoteVolume, 38, QUOTE_SCALE));
+    const k = this.k;
+    k.openTime.setMillis(i, openMs);
+    k.closeTime.setMillis(i, closeMs);
+    k.open.set(i, open);
+    k.high.set(i, high);
+    k.low.set(i, low);
+    k.close.set(i, close);
+    k.volume.set(i, volume);
+    k.quoteVolume.set(i, quoteVolume);
     v.tradeCount.setItem(i, tradeCount);
-    v.takerBuyVolume.setItem(i, new DuckDBDecimalValue(takerBuyVolume, 38, PRICE_SCALE));
-    v.takerBuyQuoteVolume.setItem(i, new DuckDBDecimalValue(takerBuyQuoteVolume, 38, QUOTE_SCALE));
-    v.vwap.setItem(i, new DuckDBDecimalValue(vwap, 38, PRICE_SCALE));
-    v.priceChange.setItem(i, new DuckDBDecimalValue(priceChange, 38, PRICE_SCALE));
-    v.priceChangePercent.setItem(i, new DuckDBDecimalValue(priceChangePercent, 38, PRICE_SCALE));
+    k.takerBuyVolume.set(i, takerBuyVolume);
+    k.takerBuyQuoteVolume.set(i, takerBuyQuoteVolume);
+    k.vwap.set(i, vwap);
+    k.priceChange.set(i, priceChange);
+    k.priceChangePercent.set(i, priceChangePercent);
     v.firstTradeId.setItem(i, firstTradeId);
     v.lastTradeId.setItem(i, lastTradeId);
     v.offset.setItem(i, offset);
