@@ -4,7 +4,9 @@ STACK=${CANDLESTREAM_STACK_DIR:-$ROOT/.stack}
 DEPLOY=$ROOT/deploy/local
 # Jars fetched from Maven Central, shared by every stack of this checkout.
 DOWNLOADS=$ROOT/.stack/downloads
-# Overridable so that a test can run a second, throw-away stack beside the shared one.
+# Overridable so that a test can run a second, throw-away stack beside the shared one. Keep them below
+# Linux's ephemeral range (32768-60999): there, while the broker is down, a client retrying 127.0.0.1
+# can end up connected to itself on the broker's port, and the restarted broker cannot bind it.
 KAFKA_PORT=${CANDLESTREAM_KAFKA_PORT:-19092}
 CONTROLLER_PORT=${CANDLESTREAM_CONTROLLER_PORT:-19093}
 REGISTRY_PORT=${CANDLESTREAM_REGISTRY_PORT:-18081}
