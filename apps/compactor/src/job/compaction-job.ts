@@ -3,11 +3,11 @@ import type { Candle } from '@candlestream/market';
 import type { Health, Logger } from '@candlestream/metrics';
 import type { Message, RebalanceHandler, TopicPartition, TopicPartitionOffset } from '../kafka/candle-consumer.js';
 import type { DeadLetterSink } from '../kafka/dead-letter.js';
-import { scanLake } from '../lake/catalog.js';
-import { RowRejectedError } from '../lake/errors.js';
-import type { LakeWriter, PersistResult } from '../lake/lake-writer.js';
-import { tpKey } from '../lake/layout.js';
-import type { StagingBatch } from '../lake/staging-batch.js';
+import { scanLake } from '../parquet/catalog.js';
+import { RowRejectedError } from '../parquet/errors.js';
+import type { LakeWriter, PersistResult } from '../parquet/lake-writer.js';
+import { tpKey } from '../parquet/layout.js';
+import type { StagingBatch } from '../parquet/staging-batch.js';
 import { noCrash, type CrashHook } from '../testing/crash-points.js';
 import type { CompactorMetrics } from './metrics.js';
 

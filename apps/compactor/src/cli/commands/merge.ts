@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { ConfigError } from '@candlestream/kafka';
 import { createLogger, type Level } from '@candlestream/metrics';
-import { mergeLake } from '../../lake/merge.js';
+import { mergeLake } from '../../parquet/merge.js';
 import { formatTable } from '../../output/format.js';
 import { crashHookFromEnv } from '../../testing/crash-points.js';
 import { helpText, printableConfig, resolveOptions } from '../options.js';

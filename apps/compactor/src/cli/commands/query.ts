@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '@candlestream/kafka';
 import { createLogger, type Level } from '@candlestream/metrics';
-import { LakeQuery } from '../../lake/lake-query.js';
+import { LakeQuery } from '../../parquet/lake-query.js';
 import { format, fromDuckDB, printTimestampsInUtc, type OutputFormat } from '../../output/format.js';
 import { helpText, printableConfig, resolveOptions } from '../options.js';
 import { QUERY_OPTIONS } from '../specs.js';
