@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom, seedFrom } from '../support/random.js';
 import { AppProcess } from './child.js';
 import type { AppSpec } from './fixtures/streams-app.js';
 import { conn, createTopics, deleteTopicsContaining, produce, readAll, tempDir, uid, waitForCommittedEnd, type InputRecord, type ReadRecord } from './helpers.js';
@@ -19,21 +20,8 @@ const RECORDS = 200_000;
 const CHUNKS = 20;
 const PARTITIONS = 4;
 const KILLS = 12;
-const seed = Number(process.env.STREAMS_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-console.log(`crash test seed: ${seed} (rerun with STREAMS_CRASH_SEED=${seed})`);
-
-/** mulberry32: small seeded PRNG. */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = rng(seed);
+const seed = seedFrom('STREAMS_CRASH_SEED', 'crash test');
+const random = seededRandom(seed);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const id = uid();
@@ -74,7 +62,7 @@ function cleanRun(): Promise<void> {
 let cleanDir = '';
 
 function inputChunk(chunk: number): InputRecord[] {
-  const r = rng(1000 + chunk);
+  const r = seededRandom(1000 + chunk);
   const out: InputRecord[] = [];
   const per = RECORDS / CHUNKS;
   for (let i = chunk * per; i < (chunk + 1) * per; i++) {

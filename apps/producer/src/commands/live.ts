@@ -10,7 +10,7 @@ import { ProducerMetrics } from '../metrics.js';
 import { JsonlRecorder } from '../record/jsonl-recorder.js';
 import { humanMs } from '../cli/options.js';
 import { log, printBanner, startMetrics } from '../runtime.js';
-import { FeedConnection } from '../ws/feed-connection.js';
+import { configuredFeed, FeedConnection } from '../ws/feed-connection.js';
 
 /**
  * `producer live`: every configured exchange's WebSocket feed into the trades topic until SIGTERM or
@@ -49,15 +49,7 @@ export async function liveCommand(cfg: LiveConfig, signal: AbortSignal): Promise
     if (recorder) recorders.push(recorder);
     const source = `ws:${feed.exchange}`;
     return new FeedConnection({
-      exchange: feed.exchange,
-      url: feed.url,
-      subscribe: feed.subscribe,
-      rolloverMs: cfg.ws.rolloverMs,
-      overlapMs: cfg.ws.overlapMs,
-      backoffInitialMs: cfg.ws.backoffInitialMs,
-      backoffMaxMs: cfg.ws.backoffMaxMs,
-      staleMs: cfg.ws.staleMs,
-      handshakeTimeoutMs: cfg.ws.handshakeTimeoutMs,
+      ...configuredFeed(feed, cfg.ws),
       log,
       metrics,
       onMessage: (raw, receivedTime) => {

@@ -4,7 +4,7 @@ import { ProducerMetrics } from '../metrics.js';
 import { JsonlRecorder } from '../record/jsonl-recorder.js';
 import { humanMs } from '../cli/options.js';
 import { log, printBanner, startMetrics } from '../runtime.js';
-import { FeedConnection } from '../ws/feed-connection.js';
+import { configuredFeed, FeedConnection } from '../ws/feed-connection.js';
 
 /**
  * `producer record`: the exchanges' raw WebSocket frames into rotating JSONL files (one file series
@@ -23,15 +23,7 @@ export async function recordCommand(cfg: RecordConfig, signal: AbortSignal): Pro
   const connections = cfg.ws.feeds.map((feed, i) => {
     const recorder = recorders[i] as JsonlRecorder;
     return new FeedConnection({
-      exchange: feed.exchange,
-      url: feed.url,
-      subscribe: feed.subscribe,
-      rolloverMs: cfg.ws.rolloverMs,
-      overlapMs: cfg.ws.overlapMs,
-      backoffInitialMs: cfg.ws.backoffInitialMs,
-      backoffMaxMs: cfg.ws.backoffMaxMs,
-      staleMs: cfg.ws.staleMs,
-      handshakeTimeoutMs: cfg.ws.handshakeTimeoutMs,
+      ...configuredFeed(feed, cfg.ws),
       log,
       metrics,
       onMessage: (raw) => recorder.write(raw),

@@ -23,6 +23,26 @@ export interface FeedConnectionOptions {
   metrics: ProducerMetrics;
 }
 
+/** The options that come from configuration: one feed's address and subscriptions, and the timings. */
+export type ConfiguredFeed = Omit<FeedConnectionOptions, 'onMessage' | 'log' | 'metrics'>;
+
+export function configuredFeed(
+  feed: Pick<FeedConnectionOptions, 'exchange' | 'url' | 'subscribe'>,
+  t: Pick<FeedConnectionOptions, 'rolloverMs' | 'overlapMs' | 'backoffInitialMs' | 'backoffMaxMs' | 'staleMs' | 'handshakeTimeoutMs'>,
+): ConfiguredFeed {
+  return {
+    exchange: feed.exchange,
+    url: feed.url,
+    subscribe: feed.subscribe,
+    rolloverMs: t.rolloverMs,
+    overlapMs: t.overlapMs,
+    backoffInitialMs: t.backoffInitialMs,
+    backoffMaxMs: t.backoffMaxMs,
+    staleMs: t.staleMs,
+    handshakeTimeoutMs: t.handshakeTimeoutMs,
+  };
+}
+
 type Role = 'current' | 'next' | 'retiring';
 
 interface Conn {
